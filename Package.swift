@@ -1,0 +1,108 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Yiwang",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "yiwang-hub", targets: ["yiwang-hub"]),
+        .executable(name: "yiwang-edge", targets: ["yiwang-edge"]),
+        .executable(name: "yiwangctl", targets: ["yiwangctl"]),
+        .library(name: "YiwangCore", targets: ["YiwangCore"]),
+        .library(name: "YiwangTesting", targets: ["YiwangTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // C shims: zlib (inflate/deflate macros) and libcurl (variadic setopt).
+        .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+
+        // Pure logic, no I/O: vectors, clocks, merge rules, wire format, classification, backoff.
+        .target(
+            name: "YiwangCore",
+            dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // SQLite (GRDB) schemas and stores for the edge and the hub.
+        .target(
+            name: "YiwangStore",
+            dependencies: ["YiwangCore", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP plumbing shared by the daemons and the CLI: error responses, libcurl client, config files.
+        .target(
+            name: "YiwangHTTP",
+            dependencies: ["YiwangCore", "CCurl",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Yams", package: "Yams"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "YiwangHub",
+            dependencies: ["YiwangCore", "YiwangStore", "YiwangHTTP",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "YiwangEdge",
+            dependencies: ["YiwangCore", "YiwangStore", "YiwangHTTP",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "yiwang-hub",
+            dependencies: ["YiwangHub", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "yiwang-edge",
+            dependencies: ["YiwangEdge", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "yiwangctl",
+            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangStore",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        // Test kit: temporary directories, daemon process launcher.
+        .target(
+            name: "YiwangTesting",
+            dependencies: ["YiwangCore", "YiwangHTTP"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "YiwangCoreTests",
+            dependencies: ["YiwangCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "YiwangHubTests",
+            dependencies: ["YiwangCore", "YiwangStore", "YiwangHub", "YiwangHTTP", "YiwangTesting",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "YiwangEdgeTests",
+            dependencies: ["YiwangCore", "YiwangStore", "YiwangEdge", "YiwangHTTP", "YiwangTesting",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,148 @@
+/// A version vector: for every node that wrote a record, the counter of its latest write the holder has seen.
+///
+/// Entries are kept sorted by node id with no zero counters, so equal vectors have equal encodings
+/// (model: Syncthing's `lib/protocol/vector.go`).
+public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
+    public struct Entry: Hashable, Sendable {
+        public var node: String
+        public var counter: UInt64
+        public init(node: String, counter: UInt64) {
+            self.node = node
+            self.counter = counter
+        }
+    }
+
+    /// How two vectors relate causally.
+    public enum Ordering: Sendable, Equatable {
+        case equal
+        /// `self` happened before the other (the other dominates).
+        case before
+        /// `self` happened after the other (`self` dominates).
+        case after
+        case concurrent
+    }
+
+    public private(set) var entries: [Entry]
+
+    public init() { entries = [] }
+
+    /// Builds a vector from unordered pairs; zero counters are dropped, duplicate nodes keep the highest counter.
+    public init(_ pairs: [String: UInt64]) {
+        entries = pairs.filter { $0.value > 0 }.map { Entry(node: $0.key, counter: $0.value) }
+            .sorted { $0.node < $1.node }
+    }
+
+    /// Builds a vector from entries already sorted by node with no duplicates and no zeros (as decoded).
+    init(sortedEntries: [Entry]) { entries = sortedEntries }
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    public func counter(for node: String) -> UInt64 {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].node == node { return entries[mid].counter }
+            if entries[mid].node < node { low = mid + 1 } else { high = mid }
+        }
+        return 0
+    }
+
+    /// A copy with `node`'s counter set to `counter` (the vector of a new local write).
+    public func setting(_ node: String, to counter: UInt64) -> VersionVector {
+        var copy = entries
+        if let index = copy.firstIndex(where: { $0.node >= node }) {
+            if copy[index].node == node {
+                copy[index].counter = counter
+            } else {
+                copy.insert(Entry(node: node, counter: counter), at: index)
+            }
+        } else {
+            copy.append(Entry(node: node, counter: counter))
+        }
+        return VersionVector(sortedEntries: copy.filter { $0.counter > 0 })
+    }
+
+    /// The least vector that dominates or equals both: the element-wise maximum.
+    public func joined(with other: VersionVector) -> VersionVector {
+        var result: [Entry] = []
+        result.reserveCapacity(max(entries.count, other.entries.count))
+        var i = 0
+        var j = 0
+        while i < entries.count || j < other.entries.count {
+            if j == other.entries.count || (i < entries.count && entries[i].node < other.entries[j].node) {
+                result.append(entries[i])
+                i += 1
+            } else if i == entries.count || other.entries[j].node < entries[i].node {
+                result.append(other.entries[j])
+                j += 1
+            } else {
+                result.append(Entry(node: entries[i].node, counter: max(entries[i].counter, other.entries[j].counter)))
+                i += 1
+                j += 1
+            }
+        }
+        return VersionVector(sortedEntries: result)
+    }
+
+    /// Compares two vectors in one merge-walk over the sorted entries.
+    public func compare(_ other: VersionVector) -> Ordering {
+        var selfGreater = false
+        var otherGreater = false
+        var i = 0
+        var j = 0
+        while i < entries.count || j < other.entries.count {
+            if j == other.entries.count || (i < entries.count && entries[i].node < other.entries[j].node) {
+                selfGreater = true
+                i += 1
+            } else if i == entries.count || other.entries[j].node < entries[i].node {
+                otherGreater = true
+                j += 1
+            } else {
+                if entries[i].counter > other.entries[j].counter { selfGreater = true }
+                if entries[i].counter < other.entries[j].counter { otherGreater = true }
+                i += 1
+                j += 1
+            }
+            if selfGreater && otherGreater { return .concurrent }
+        }
+        switch (selfGreater, otherGreater) {
+        case (false, false): return .equal
+        case (true, false): return .after
+        case (false, true): return .before
+        case (true, true): return .concurrent
+        }
+    }
+
+    /// True when `self` is equal to or dominated by `other`.
+    public func isCovered(by other: VersionVector) -> Bool {
+        let ordering = compare(other)
+        return ordering == .equal || ordering == .before
+    }
+
+    /// The canonical text form, `node:counter,node:counter` in node order (empty vector: empty string).
+    public var description: String {
+        entries.map { "\($0.node):\($0.counter)" }.joined(separator: ",")
+    }
+
+    /// Parses the canonical text form; rejects unsorted, duplicate, zero or malformed entries.
+    public init(parsing text: String) throws(YiwangError) {
+        if text.isEmpty {
+            self.init()
+            return
+        }
+        var parsed: [Entry] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let colon = part.lastIndex(of: ":"),
+                let counter = UInt64(part[part.index(after: colon)...]), counter > 0
+            else { throw .invalidVector("entry '\(part.prefix(80))' is not node:counter with counter > 0") }
+            let node = String(part[..<colon])
+            try Validation.nodeID(node, field: "vector")
+            if let last = parsed.last, last.node >= node {
+                throw .invalidVector("entries must be sorted by node with no duplicates")
+            }
+            parsed.append(Entry(node: node, counter: counter))
+        }
+        self.init(sortedEntries: parsed)
+    }
+}

@@ -1,0 +1,151 @@
+import CZlib
+
+/// The batch wire format, version 1:
+///
+///     "YWB1" | flags u8 (bit 0: deflated) | raw length u32 | CRC-32 of raw payload u32 | payload
+///
+/// The raw payload is the node id, its report, the first sequence, and the changes in order, each as
+/// length-prefixed strings and LEB128 varints (the sequence of change i is `firstSeq + i`).
+/// Decoding checks every length against the limits and the bytes left, so hostile bytes get a typed error.
+public enum BatchCodec {
+    public static let magic: [UInt8] = Array("YWB1".utf8)
+    static let headerBytes = 13
+
+    public struct Limits: Sendable, Hashable {
+        /// Largest raw (inflated) payload accepted.
+        public var maxRawBytes: Int
+        public var maxChanges: Int
+        public var maxValueBytes: Int
+
+        public init(maxRawBytes: Int = 64 << 20, maxChanges: Int = 100_000, maxValueBytes: Int = 1 << 20) {
+            self.maxRawBytes = maxRawBytes
+            self.maxChanges = maxChanges
+            self.maxValueBytes = maxValueBytes
+        }
+
+        public static let `default` = Limits()
+    }
+
+    public static func encode(_ batch: SyncBatch, compress: Bool = true, level: Int32 = 6) -> [UInt8] {
+        var w = ByteWriter(capacity: 64 + batch.changes.count * 96)
+        w.string(batch.node)
+        w.varint(batch.report.backlog)
+        w.optionalVarint(batch.report.oldestPendingMs)
+        w.optionalVarint(batch.report.oldestAfterBatchMs)
+        w.varint(batch.report.clockMs)
+        w.varint(batch.report.hlc.packed)
+        w.varint(batch.firstSeq)
+        w.varint(UInt64(batch.changes.count))
+        for change in batch.changes {
+            let v = change.version
+            w.string(v.dataset)
+            w.string(v.key)
+            w.varint(UInt64(v.vector.entries.count))
+            for entry in v.vector.entries {
+                w.string(entry.node)
+                w.varint(entry.counter)
+            }
+            w.varint(v.hlc.packed)
+            w.string(v.origin)
+            w.string(v.actor)
+            w.u8(v.operation.rawValue)
+            if v.operation == .put { w.string(v.value ?? "{}") }
+        }
+        let raw = w.bytes
+        var out = ByteWriter(capacity: headerBytes + raw.count / 3)
+        out.bytes.append(contentsOf: magic)
+        let deflated = compress ? Zlib.deflate(raw, level: level) : nil
+        let payload = deflated ?? raw
+        out.u8(deflated == nil ? 0 : 1)
+        out.u32(UInt32(raw.count))
+        out.u32(Zlib.crc32(raw))
+        out.bytes.append(contentsOf: payload)
+        return out.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8], limits: Limits = .default) throws(YiwangError) -> SyncBatch {
+        guard bytes.count >= headerBytes else { throw .malformedBatch("shorter than the \(headerBytes)-byte header") }
+        guard Array(bytes[0..<4]) == magic else { throw .malformedBatch("not a Yiwang batch (bad magic or version)") }
+        var header = ByteReader(bytes, offset: 4)
+        let flags = try header.u8("flags")
+        guard flags & ~1 == 0 else { throw .malformedBatch("unknown flags \(flags)") }
+        let rawLength = Int(try header.u32("raw length"))
+        let checksum = try header.u32("checksum")
+        guard rawLength <= limits.maxRawBytes else {
+            throw .batchTooLarge("batch inflates to \(rawLength) bytes, the limit is \(limits.maxRawBytes)")
+        }
+        let body = Array(bytes[headerBytes...])
+        let raw: [UInt8]
+        if flags & 1 == 1 {
+            guard let inflated = Zlib.inflate(body, exactLength: rawLength) else {
+                throw .malformedBatch("compressed payload is corrupt or not \(rawLength) bytes")
+            }
+            raw = inflated
+        } else {
+            guard body.count == rawLength else { throw .malformedBatch("payload is not \(rawLength) bytes") }
+            raw = body
+        }
+        guard Zlib.crc32(raw) == checksum else { throw .checksumMismatch() }
+        return try decodePayload(raw, limits: limits)
+    }
+
+    static func decodePayload(_ raw: [UInt8], limits: Limits) throws(YiwangError) -> SyncBatch {
+        var r = ByteReader(raw)
+        let node = try r.string("node", maxBytes: 64)
+        let report = NodeReport(
+            backlog: try r.varint("backlog"),
+            oldestPendingMs: try r.optionalInt64("oldest pending"),
+            oldestAfterBatchMs: try r.optionalInt64("oldest after batch"),
+            clockMs: try r.int64("clock"),
+            hlc: HLCTimestamp(packed: try r.int64("report hlc")))
+        let firstSeq = try r.varint("first seq")
+        let count = try r.count("change count", minItemBytes: 8, limit: limits.maxChanges)
+        guard firstSeq > 0 || count == 0, firstSeq <= UInt64.max - UInt64(count) else {
+            throw .malformedBatch("sequence numbers start at 1")
+        }
+        var changes: [Change] = []
+        changes.reserveCapacity(count)
+        for i in 0..<count {
+            let dataset = try r.string("dataset", maxBytes: 64)
+            let key = try r.string("key", maxBytes: Validation.maxKeyBytes)
+            let vectorCount = try r.count("vector size", minItemBytes: 2, limit: 4096)
+            var entries: [VersionVector.Entry] = []
+            entries.reserveCapacity(vectorCount)
+            for _ in 0..<vectorCount {
+                let entryNode = try r.string("vector node", maxBytes: 64)
+                let counter = try r.varint("vector counter")
+                if counter == 0 { throw .invalidVector("counter 0 in vector") }
+                if let last = entries.last, last.node >= entryNode {
+                    throw .invalidVector("vector entries not sorted or duplicated")
+                }
+                entries.append(.init(node: entryNode, counter: counter))
+            }
+            let hlc = HLCTimestamp(packed: try r.int64("hlc"))
+            let origin = try r.string("origin", maxBytes: 64)
+            let actor = try r.string("actor", maxBytes: Validation.maxActorBytes)
+            guard let operation = Operation(rawValue: try r.u8("op")) else { throw .malformedBatch("unknown op") }
+            let value = operation == .put ? try r.string("value", maxBytes: limits.maxValueBytes) : nil
+            let version = Version(
+                dataset: dataset, key: key, vector: VersionVector(sortedEntries: entries), hlc: hlc, origin: origin,
+                actor: actor, operation: operation, value: value)
+            changes.append(Change(seq: firstSeq + UInt64(i), version: version))
+        }
+        guard r.remaining == 0 else { throw .malformedBatch("\(r.remaining) unexpected bytes after the changes") }
+        return SyncBatch(node: node, firstSeq: firstSeq, report: report, changes: changes)
+    }
+}
+
+/// The binary form of a list of versions, as the batch format writes them; used to store sibling versions.
+public enum VersionListCodec {
+    public static func encode(_ versions: [Version]) -> [UInt8] {
+        let batch = SyncBatch(
+            node: "-", firstSeq: 1,
+            report: NodeReport(backlog: 0, oldestPendingMs: nil, oldestAfterBatchMs: nil, clockMs: 0, hlc: .zero),
+            changes: versions.enumerated().map { Change(seq: UInt64($0.offset + 1), version: $0.element) })
+        return BatchCodec.encode(batch, compress: false)
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(YiwangError) -> [Version] {
+        try BatchCodec.decode(bytes).changes.map(\.version)
+    }
+}

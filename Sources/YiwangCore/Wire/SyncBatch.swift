@@ -1,0 +1,71 @@
+/// A node's status as it sends a batch (or a heartbeat): what the hub needs to judge its data age.
+public struct NodeReport: Hashable, Sendable {
+    /// Outbox entries not yet acknowledged, including the ones in this batch.
+    public var backlog: UInt64
+    /// Commit time (node clock, ms) of the oldest unacknowledged entry, including this batch; nil if none.
+    public var oldestPendingMs: Int64?
+    /// Commit time of the oldest entry not in this batch; nil when this batch carries everything pending.
+    public var oldestAfterBatchMs: Int64?
+    /// The node's wall clock when it sent the batch.
+    public var clockMs: Int64
+    /// The node's hybrid logical clock when it sent the batch.
+    public var hlc: HLCTimestamp
+
+    public init(
+        backlog: UInt64, oldestPendingMs: Int64?, oldestAfterBatchMs: Int64?, clockMs: Int64, hlc: HLCTimestamp
+    ) {
+        self.backlog = backlog
+        self.oldestPendingMs = oldestPendingMs
+        self.oldestAfterBatchMs = oldestAfterBatchMs
+        self.clockMs = clockMs
+        self.hlc = hlc
+    }
+}
+
+/// Consecutive outbox entries of one node, `firstSeq`, `firstSeq + 1`, ...; empty for a heartbeat,
+/// in which case `firstSeq` is the next sequence the node would send.
+public struct SyncBatch: Hashable, Sendable {
+    public var node: String
+    public var firstSeq: UInt64
+    public var report: NodeReport
+    public var changes: [Change]
+
+    public init(node: String, firstSeq: UInt64, report: NodeReport, changes: [Change]) {
+        self.node = node
+        self.firstSeq = firstSeq
+        self.report = report
+        self.changes = changes
+    }
+
+    public var lastSeq: UInt64? { changes.last?.seq }
+}
+
+/// The hub's answer to a batch.
+public struct SyncAck: Codable, Hashable, Sendable {
+    public struct Rejection: Codable, Hashable, Sendable {
+        public var seq: UInt64
+        public var error: String
+        public var message: String
+        public init(seq: UInt64, error: String, message: String) {
+            self.seq = seq
+            self.error = error
+            self.message = message
+        }
+    }
+
+    /// The highest sequence the hub now holds for the node (applied, duplicate, or refused and recorded).
+    public var highWater: UInt64
+    /// Set when the batch started past `highWater + 1`: the node must rewind and resend from here.
+    public var expectedSeq: UInt64?
+    /// Entries the hub refused as invalid: the node quarantines them; they are not retried.
+    public var rejected: [Rejection]
+    /// The hub's wall clock, so the node can see its own offset.
+    public var hubClockMs: Int64
+
+    public init(highWater: UInt64, expectedSeq: UInt64?, rejected: [Rejection], hubClockMs: Int64) {
+        self.highWater = highWater
+        self.expectedSeq = expectedSeq
+        self.rejected = rejected
+        self.hubClockMs = hubClockMs
+    }
+}

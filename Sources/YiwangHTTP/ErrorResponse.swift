@@ -1,0 +1,94 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import YiwangCore
+
+extension YiwangError.Code {
+    /// The HTTP status an error code maps to; decided here, at the route edge, and nowhere else.
+    public var httpStatus: HTTPResponse.Status {
+        switch self {
+        case .invalidField, .invalidVector, .malformedBatch, .checksumMismatch, .clockAhead: .badRequest
+        case .unknownDataset, .notFound: .notFound
+        case .unknownNode, .forbidden: .forbidden
+        case .unauthorized: .unauthorized
+        case .valueTooLarge, .batchTooLarge: .contentTooLarge
+        case .unavailable: .serviceUnavailable
+        case .transport: .badGateway
+        default: .internalServerError
+        }
+    }
+}
+
+/// The JSON body of every error: `{"error": CODE, "field": FIELD, "message": ...}`.
+public struct ErrorBody: Codable, Sendable {
+    public var error: String
+    public var field: String?
+    public var message: String
+
+    public init(_ error: YiwangError) {
+        self.error = error.code.rawValue
+        self.field = error.field
+        self.message = error.message
+    }
+}
+
+/// Renders a `YiwangError` thrown by a route as its JSON error body and status.
+public struct YiwangErrorResponse: HTTPResponseError {
+    public let error: YiwangError
+    public init(_ error: YiwangError) { self.error = error }
+
+    public var status: HTTPResponse.Status { error.code.httpStatus }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response.json(ErrorBody(error), status: status)
+    }
+}
+
+/// Turns `YiwangError`s (and Hummingbird's own errors) thrown below it into JSON error responses.
+public struct YiwangErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as YiwangError {
+            return Response.json(ErrorBody(error), status: error.code.httpStatus)
+        } catch let error as HTTPError {
+            let code: YiwangError.Code =
+                switch error.status {
+                case .notFound: .notFound
+                case .contentTooLarge: .valueTooLarge
+                case .unauthorized: .unauthorized
+                case .forbidden: .forbidden
+                default: .invalidField
+                }
+            let body = ErrorBody(YiwangError(code: code, message: error.body ?? error.status.reasonPhrase))
+            return Response.json(body, status: error.status)
+        }
+    }
+}
+
+extension Response {
+    /// A JSON response from an `Encodable` value (keys sorted, so output is stable).
+    public static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONCoding.encoder.encode(value)) ?? Data("{}".utf8)
+        var buffer = ByteBuffer()
+        buffer.writeBytes(data)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+}
+
+/// The one JSON configuration used by every Yiwang API.
+public enum JSONCoding {
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+    public static let decoder = JSONDecoder()
+}

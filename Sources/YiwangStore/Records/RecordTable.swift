@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import YiwangCore
+
+/// The `records` table shared by the edge and the hub: one row per record, holding the joined vector and
+/// the preferred visible version in columns (readable with the sqlite3 shell), and any further visible
+/// sibling versions in a binary column. Every replica merges through `merge`, so all apply the same rules.
+public enum RecordTable {
+    public static func createTable(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE records(
+                    dataset TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    vector TEXT NOT NULL,          -- join of every version seen
+                    winner_vector TEXT NOT NULL,   -- the preferred visible version:
+                    hlc INTEGER NOT NULL,
+                    origin TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    op INTEGER NOT NULL,           -- 1 put, 2 delete (tombstone)
+                    value TEXT,                    -- JSON object text; NULL for a tombstone
+                    siblings BLOB,                 -- further visible versions (policy siblings), or NULL
+                    PRIMARY KEY(dataset, key)
+                ) WITHOUT ROWID
+                """)
+    }
+
+    public static func load(_ db: Database, dataset: String, key: String) throws -> RecordState? {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT vector, winner_vector, hlc, origin, actor, op, value, siblings FROM records
+                WHERE dataset = ? AND key = ?
+                """)
+        guard let row = try Row.fetchOne(statement, arguments: [dataset, key]) else { return nil }
+        return try state(from: row, dataset: dataset, key: key)
+    }
+
+    static func state(from row: Row, dataset: String, key: String) throws -> RecordState {
+        let winner = Version(
+            dataset: dataset, key: key, vector: try VersionVector(parsing: row[1]),
+            hlc: HLCTimestamp(packed: row[2]), origin: row[3], actor: row[4],
+            operation: Operation(rawValue: UInt8(row[5] as Int64)) ?? .put, value: row[6])
+        var visible = [winner]
+        if let siblings = row[7] as Data? { visible += try VersionListCodec.decode([UInt8](siblings)) }
+        return RecordState(vector: try VersionVector(parsing: row[0]), visible: visible)
+    }
+
+    public static func store(_ db: Database, dataset: String, key: String, state: RecordState) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO records(dataset, key, vector, winner_vector, hlc, origin, actor, op, value, siblings)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let winner = state.winner
+        let siblings = state.visible.count > 1 ? VersionListCodec.encode(Array(state.visible.dropFirst())) : nil
+        try statement.execute(arguments: [
+            dataset, key, state.vector.description, winner.vector.description, winner.hlc.packed, winner.origin,
+            winner.actor, Int64(winner.operation.rawValue), winner.value, siblings.map { Data($0) },
+        ])
+    }
+
+    /// Merges `version` into the stored state by the core's rules and stores the result.
+    @discardableResult
+    public static func merge(_ db: Database, _ version: Version, policy: MergePolicy) throws -> MergeOutcome {
+        let current = try load(db, dataset: version.dataset, key: version.key)
+        let outcome = Merge.merge(version, into: current, policy: policy)
+        if let state = outcome.newState {
+            try store(db, dataset: version.dataset, key: version.key, state: state)
+        }
+        return outcome
+    }
+
+    /// The order-independent digest of a dataset's stored state.
+    public static func digest(_ db: Database, dataset: String) throws -> DatasetDigest {
+        var digest = DatasetDigest()
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT vector, winner_vector, hlc, origin, actor, op, value, siblings, key FROM records
+                WHERE dataset = ?
+                """, arguments: [dataset])
+        while let row = try rows.next() {
+            let key: String = row[8]
+            digest.add(key: key, state: try state(from: row, dataset: dataset, key: key))
+        }
+        return digest
+    }
+}
