@@ -1,0 +1,147 @@
+import GRDB
+import YiwangCore
+
+/// Applies one batch inside the caller's write transaction: gap detection, idempotent skipping of entries
+/// already held, per-change validation (an invalid change is refused on its own and never blocks the ones
+/// behind it), merging through `RecordTable.merge`, and the node's report.
+struct BatchApplier {
+    struct Limits {
+        var maxClockAheadMs: Int64
+    }
+
+    let batch: SyncBatch
+    let policies: [String: MergePolicy]
+    let grants: Set<String>
+    let nowMs: Int64
+    let limits: Limits
+
+    private var applied = 0
+    private var duplicates = 0
+    private var conflicts = 0
+    private var rejected: [SyncAck.Rejection] = []
+
+    init(batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64, limits: Limits) {
+        self.batch = batch
+        self.policies = policies
+        self.grants = grants
+        self.nowMs = nowMs
+        self.limits = limits
+    }
+
+    mutating func run(_ db: Database) throws -> BatchOutcome {
+        var node = try HubNodeRecord.fetch(db, id: batch.node) ?? HubNodeRecord(id: batch.node)
+        let report = batch.report
+        let offset = report.clockMs - nowMs
+        node.lastContactMs = nowMs
+        node.clockOffsetMs = offset
+        func hubTime(_ nodeMs: Int64) -> Int64 { min(nowMs, nodeMs - offset) }
+
+        if batch.firstSeq > node.highWater + 1 {
+            // A gap: the hub misses entries (e.g. restored from a backup). Apply nothing; ask for a rewind.
+            node.backlog = report.backlog
+            node.oldestPendingMs = report.oldestPendingMs.map(hubTime)
+            if let oldest = node.oldestPendingMs { node.dataAsOfMs = oldest }
+            try node.save(db)
+            let ack = SyncAck(
+                highWater: node.highWater, expectedSeq: node.highWater + 1, rejected: [], hubClockMs: nowMs)
+            return BatchOutcome(ack: ack, applied: 0, duplicates: 0, conflicts: 0)
+        }
+
+        var held = 0  // entries of this batch the hub now holds
+        var complete = true
+        for change in batch.changes {
+            if change.seq <= node.highWater {
+                duplicates += 1
+                held += 1
+                continue
+            }
+            guard change.seq == node.highWater + 1 else {
+                complete = false  // not consecutive: keep what is applied, the node resends the rest
+                break
+            }
+            try apply(change, db: db, node: &node)
+            node.highWater = change.seq
+            held += 1
+        }
+
+        node.backlog = report.backlog >= UInt64(held) ? report.backlog - UInt64(held) : 0
+        let oldestPending: Int64?
+        if !complete {
+            oldestPending = report.oldestPendingMs
+        } else if batch.changes.isEmpty {  // a heartbeat: everything pending is after this (empty) batch
+            oldestPending = report.oldestPendingMs ?? report.oldestAfterBatchMs
+        } else {
+            oldestPending = report.oldestAfterBatchMs
+        }
+        node.oldestPendingMs = oldestPending.map(hubTime)
+        node.dataAsOfMs = node.oldestPendingMs ?? nowMs
+        if !rejected.isEmpty, let last = rejected.last {
+            node.lastError = "\(last.error): \(last.message) (seq \(last.seq))"
+            node.lastErrorAtMs = nowMs
+        }
+        try node.save(db)
+        let ack = SyncAck(highWater: node.highWater, expectedSeq: nil, rejected: rejected, hubClockMs: nowMs)
+        return BatchOutcome(ack: ack, applied: applied, duplicates: duplicates, conflicts: conflicts)
+    }
+
+    private mutating func apply(_ change: Change, db: Database, node: inout HubNodeRecord) throws {
+        let version = change.version
+        do {
+            try validate(version)
+            let policy = policies[version.dataset] ?? .lww
+            if let current = try RecordTable.load(db, dataset: version.dataset, key: version.key) {
+                try checkNotBackwards(version, current: current)
+            }
+            switch try RecordTable.merge(db, version, policy: policy) {
+            case .applied:
+                applied += 1
+                node.changesApplied += 1
+            case .ignored:
+                duplicates += 1
+            case .conflict(_, let records):
+                applied += 1
+                node.changesApplied += 1
+                for record in records { try ConflictTable.append(db, record, atMs: nowMs) }
+                conflicts += records.count
+                node.conflicts += UInt64(records.count)
+            }
+        } catch let error as YiwangError {
+            rejected.append(SyncAck.Rejection(seq: change.seq, error: error.code.rawValue, message: error.message))
+            node.rejectedChanges += 1
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO rejected_changes(node, seq, code, message, at_ms) VALUES (?, ?, ?, ?, ?)")
+            try statement.execute(arguments: [
+                batch.node, Int64(clamping: change.seq), error.code.rawValue, error.message, nowMs,
+            ])
+        }
+    }
+
+    /// The checks every incoming change must pass; the message names what is wrong, never the value.
+    private func validate(_ version: Version) throws(YiwangError) {
+        guard version.origin == batch.node else {
+            throw .forbidden("change originates at '\(version.origin)'; node '\(batch.node)' may send only its own")
+        }
+        try Validation.dataset(version.dataset)
+        guard grants.contains(version.dataset) else { throw .unknownDataset(version.dataset) }
+        try Validation.key(version.key)
+        try Validation.actor(version.actor)
+        if version.operation == .put { try Validation.value(version.value ?? "") }
+        guard version.vector.counter(for: version.origin) > 0 else {
+            throw .invalidVector("the vector has no entry for its origin '\(version.origin)'")
+        }
+        let drift = version.hlc.wallMs - nowMs
+        if drift > limits.maxClockAheadMs { throw .clockAhead(driftMs: drift) }
+    }
+
+    /// An origin's counter only grows: a new version (not already covered) must carry a higher counter for
+    /// its origin than any version of the record the hub has seen; else the node reused a counter.
+    private func checkNotBackwards(_ version: Version, current: RecordState) throws(YiwangError) {
+        if version.vector.isCovered(by: current.vector) { return }
+        let seen = current.vector.counter(for: version.origin)
+        let incoming = version.vector.counter(for: version.origin)
+        if incoming <= seen {
+            throw .invalidVector(
+                "the vector goes backwards: '\(version.origin)' counter \(incoming) after \(seen) was seen")
+        }
+    }
+}

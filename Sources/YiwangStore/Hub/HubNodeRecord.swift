@@ -1,0 +1,67 @@
+import GRDB
+
+/// What the hub has stored about one node: its sync position, its last report and its counters.
+/// Times are hub-clock milliseconds.
+public struct HubNodeRecord: Sendable, Hashable {
+    public var id: String
+    /// The highest sequence the hub holds for the node (applied, duplicate or refused and recorded).
+    public var highWater: UInt64 = 0
+    /// When the hub last heard from the node; nil if never.
+    public var lastContactMs: Int64?
+    /// The time up to which the hub is known to hold all the node's changes; nil if unknown.
+    public var dataAsOfMs: Int64?
+    /// Outbox entries still pending at the node after its last batch.
+    public var backlog: UInt64 = 0
+    /// The commit time of the node's oldest still-pending entry; nil when nothing is pending.
+    public var oldestPendingMs: Int64?
+    /// The node's clock minus the hub's, at its last contact.
+    public var clockOffsetMs: Int64 = 0
+    public var changesApplied: UInt64 = 0
+    public var conflicts: UInt64 = 0
+    public var rejectedBatches: UInt64 = 0
+    public var rejectedChanges: UInt64 = 0
+    /// The last rejection (code and message), never carrying record values.
+    public var lastError: String?
+    public var lastErrorAtMs: Int64?
+
+    public init(id: String) { self.id = id }
+
+    static let columns = """
+        id, high_water, last_contact_ms, data_as_of_ms, backlog, oldest_pending_ms, clock_offset_ms, \
+        changes_applied, conflicts, rejected_batches, rejected_changes, last_error, last_error_at_ms
+        """
+
+    init(row: Row) {
+        id = row[0]
+        highWater = UInt64(max(0, row[1] as Int64))
+        lastContactMs = row[2]
+        dataAsOfMs = row[3]
+        backlog = UInt64(max(0, row[4] as Int64))
+        oldestPendingMs = row[5]
+        clockOffsetMs = row[6]
+        changesApplied = UInt64(max(0, row[7] as Int64))
+        conflicts = UInt64(max(0, row[8] as Int64))
+        rejectedBatches = UInt64(max(0, row[9] as Int64))
+        rejectedChanges = UInt64(max(0, row[10] as Int64))
+        lastError = row[11]
+        lastErrorAtMs = row[12]
+    }
+
+    static func fetch(_ db: Database, id: String) throws -> HubNodeRecord? {
+        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM nodes WHERE id = ?")
+        return try Row.fetchOne(statement, arguments: [id]).map(HubNodeRecord.init(row:))
+    }
+
+    static func fetchAll(_ db: Database) throws -> [HubNodeRecord] {
+        try Row.fetchAll(db, sql: "SELECT \(columns) FROM nodes ORDER BY id").map(HubNodeRecord.init(row:))
+    }
+
+    func save(_ db: Database) throws {
+        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO nodes(\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        try statement.execute(arguments: [
+            id, Int64(clamping: highWater), lastContactMs, dataAsOfMs, Int64(clamping: backlog), oldestPendingMs,
+            clockOffsetMs, Int64(clamping: changesApplied), Int64(clamping: conflicts),
+            Int64(clamping: rejectedBatches), Int64(clamping: rejectedChanges), lastError, lastErrorAtMs,
+        ])
+    }
+}

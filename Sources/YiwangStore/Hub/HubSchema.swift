@@ -1,0 +1,43 @@
+import GRDB
+
+/// The hub database's migrations: the shared record and conflict tables, plus the hub's own node and
+/// rejection bookkeeping.
+enum HubSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-records") { db in
+            try RecordTable.createTable(db)
+            try ConflictTable.createTable(db)
+        }
+        migrator.registerMigration("v1-nodes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE nodes(
+                        id TEXT PRIMARY KEY NOT NULL,
+                        high_water INTEGER NOT NULL DEFAULT 0,   -- highest sequence held (applied or refused)
+                        last_contact_ms INTEGER,                 -- hub clock
+                        data_as_of_ms INTEGER,                   -- hub clock: all changes up to here are held
+                        backlog INTEGER NOT NULL DEFAULT 0,      -- entries still pending at the node
+                        oldest_pending_ms INTEGER,               -- hub clock, NULL when nothing is pending
+                        clock_offset_ms INTEGER NOT NULL DEFAULT 0,  -- node clock minus hub clock
+                        changes_applied INTEGER NOT NULL DEFAULT 0,
+                        conflicts INTEGER NOT NULL DEFAULT 0,
+                        rejected_batches INTEGER NOT NULL DEFAULT 0,
+                        rejected_changes INTEGER NOT NULL DEFAULT 0,
+                        last_error TEXT,
+                        last_error_at_ms INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE TABLE rejected_changes(
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        node TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        code TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        at_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX rejected_changes_by_node ON rejected_changes(node, seq);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,61 @@
+import GRDB
+import YiwangCore
+
+/// A change the hub refused, as recorded.
+public struct RejectedChange: Sendable, Hashable {
+    public var node: String
+    public var seq: UInt64
+    public var code: String
+    public var message: String
+    public var atMs: Int64
+}
+
+extension HubStore {
+    /// Every node the hub has heard from (or recorded a rejection for), by id.
+    public func nodes() async throws -> [String: HubNodeRecord] {
+        let records = try await pool.read { db in try HubNodeRecord.fetchAll(db) }
+        return Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0) })
+    }
+
+    /// One node's stored state, or nil if the hub never heard from it.
+    public func node(_ id: String) async throws -> HubNodeRecord? {
+        try await pool.read { db in try HubNodeRecord.fetch(db, id: id) }
+    }
+
+    /// The merged state of a record, or nil if the hub holds none.
+    public func record(dataset: String, key: String) async throws -> RecordState? {
+        try await pool.read { db in try RecordTable.load(db, dataset: dataset, key: key) }
+    }
+
+    /// The order-independent digest of a dataset's state, as every replica computes it.
+    public func digest(dataset: String) async throws -> DatasetDigest {
+        try await pool.read { db in try RecordTable.digest(db, dataset: dataset) }
+    }
+
+    /// Conflicts, newest first, optionally for one dataset and key.
+    public func conflicts(dataset: String?, key: String?, limit: Int) async throws -> [StoredConflict] {
+        try await pool.read { db in try ConflictTable.list(db, dataset: dataset, key: key, limit: limit) }
+    }
+
+    /// Refused changes, newest first, optionally for one node.
+    public func rejectedChanges(node: String?, limit: Int = 100) async throws -> [RejectedChange] {
+        try await pool.read { db in
+            var sql = "SELECT node, seq, code, message, at_ms FROM rejected_changes"
+            var arguments: StatementArguments = []
+            if let node {
+                sql += " WHERE node = ?"
+                arguments = [node]
+            }
+            sql += " ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                RejectedChange(
+                    node: row[0], seq: UInt64(max(0, row[1] as Int64)), code: row[2], message: row[3], atMs: row[4])
+            }
+        }
+    }
+
+    /// Closes the database (after the last request has finished).
+    public func close() throws {
+        try pool.close()
+    }
+}
