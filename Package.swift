@@ -68,7 +68,8 @@ let package = Package(
                            .product(name: "Metrics", package: "swift-metrics"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -83,7 +84,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "yiwangctl",
-            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangStore",
+            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangStore", "YiwangHub",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),

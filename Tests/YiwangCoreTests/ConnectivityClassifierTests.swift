@@ -52,3 +52,13 @@ import YiwangCore
         #expect(ConnectivityState.allCases.sorted() == [.never, .offline, .stale, .lagging, .realtime])
     }
 }
+
+@Suite struct AgeFormatTests {
+    @Test(arguments: [
+        (nil, "-"), (0, "0ms"), (850, "850ms"), (3_000, "3s"), (119_999, "119s"), (240_000, "4m"),
+        (5 * 3_600_000, "5h"), (12 * 86_400_000, "12d"),
+    ] as [(Int64?, String)])
+    func formatsAgesShortly(ms: Int64?, expected: String) {
+        #expect(AgeFormat.short(ms: ms) == expected)
+    }
+}

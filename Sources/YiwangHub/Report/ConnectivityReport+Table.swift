@@ -1,0 +1,62 @@
+import YiwangCore
+
+extension ConnectivityReport {
+    /// The operator's table (`yiwangctl status`): the roll-up line, then one row per node, worst first.
+    /// With `colour`, states are coloured with ANSI escapes (for a terminal; plain when piped).
+    public func renderTable(colour: Bool) -> String {
+        let header = ["STATE", "NODE", "NAME", "LEVEL", "CONTACT", "DATA AGE", "BACKLOG", "APPLIED", "CONFLICTS",
+            "REJECTED", "LAST ERROR"]
+        let rows = nodes.map { node -> [String] in
+            [
+                node.state.rawValue, node.id, node.name, node.level,
+                node.lastContactMs.map { AgeFormat.short(ms: generatedAtMs - $0) + " ago" } ?? "never",
+                AgeFormat.short(ms: node.dataAgeMs), String(node.backlog), String(node.changesApplied),
+                String(node.conflicts), String(node.rejectedBatches + node.rejectedChanges),
+                node.lastError.map { String($0.prefix(60)) } ?? "",
+            ]
+        }
+        var widths = header.map(Self.displayWidth)
+        for row in rows {
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], Self.displayWidth(cell)) }
+        }
+        func line(_ cells: [String], state: ConnectivityState?) -> String {
+            var text = ""
+            for (i, cell) in cells.enumerated() {
+                let padded = cell + String(repeating: " ", count: widths[i] - Self.displayWidth(cell))
+                if i == 0, colour, let state {
+                    text += Self.ansi(state) + padded + "\u{1B}[0m"
+                } else {
+                    text += padded
+                }
+                if i < cells.count - 1 { text += "  " }
+            }
+            while text.hasSuffix(" ") { text.removeLast() }
+            return text
+        }
+        var out = [summary.text, line(header, state: nil)]
+        for (row, node) in zip(rows, nodes) { out.append(line(row, state: node.state)) }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    static func ansi(_ state: ConnectivityState) -> String {
+        switch state {
+        case .realtime: "\u{1B}[32m"
+        case .lagging: "\u{1B}[33m"
+        case .stale: "\u{1B}[35;1m"
+        case .offline: "\u{1B}[31;1m"
+        case .never: "\u{1B}[90m"
+        }
+    }
+
+    /// Terminal columns a string takes: CJK and full-width characters count double.
+    static func displayWidth(_ s: String) -> Int {
+        s.unicodeScalars.reduce(0) { width, scalar in
+            let v = scalar.value
+            let wide =
+                (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+                || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
+                || (0xFFE0...0xFFE6).contains(v) || (0x20000...0x3FFFD).contains(v)
+            return width + (wide ? 2 : 1)
+        }
+    }
+}
