@@ -1,0 +1,55 @@
+import Foundation
+import YiwangCore
+import Yams
+
+extension HubConfiguration {
+    /// The keys a hub config file (YAML) may hold.
+    public static let fileKeys = [
+        "listen", "data_dir", "topology", "realtime_within", "offline_after", "stale_after", "max_body_bytes",
+        "max_clock_ahead",
+    ]
+
+    /// Applies a YAML config file on top of the current values; errors name the file and the key.
+    public mutating func apply(file path: String) throws(YiwangError) {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else { throw .invalidConfig(file: path, key: "config", "cannot read the config file") }
+        let loaded: Any?
+        do { loaded = try Yams.load(yaml: text) } catch {
+            throw .invalidConfig(file: path, key: "config", "not valid YAML: \(error)")
+        }
+        guard let loaded else { return }
+        guard let map = loaded as? [String: Any] else {
+            throw .invalidConfig(file: path, key: "config", "expected a mapping of keys to values")
+        }
+        for (key, value) in map {
+            let text = "\(value)"
+            func fail(_ why: String) -> YiwangError { .invalidConfig(file: path, key: key, why) }
+            func duration() throws(YiwangError) -> Int64 {
+                guard let ms = DurationText.milliseconds(text) else {
+                    throw fail("'\(text)' is not a duration (e.g. 30s, 5m, 1h)")
+                }
+                return ms
+            }
+            switch key {
+            case "listen":
+                guard let (host, port) = Self.parseListen(text) else { throw fail("'\(text)' is not HOST:PORT") }
+                self.host = host
+                self.port = port
+            case "data_dir": dataDirectory = text
+            case "topology":
+                // Relative to the config file's directory.
+                topologyPath = text.hasPrefix("/")
+                    ? text : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(text)
+            case "realtime_within": thresholds.realtimeWithinMs = try duration()
+            case "offline_after": thresholds.offlineAfterMs = try duration()
+            case "stale_after": thresholds.staleAfterMs = try duration()
+            case "max_clock_ahead": maxClockAheadMs = try duration()
+            case "max_body_bytes":
+                guard let bytes = Int(text), bytes > 0 else { throw fail("'\(text)' is not a positive byte count") }
+                maxBodyBytes = bytes
+            default:
+                throw fail("unknown key (known: \(Self.fileKeys.joined(separator: ", ")))")
+            }
+        }
+    }
+}

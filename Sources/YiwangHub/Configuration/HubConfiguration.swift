@@ -1,0 +1,67 @@
+import YiwangCore
+
+/// Everything the hub needs to start, with defaults. Loading from a file lives in
+/// `HubConfiguration+File.swift`; flags are applied on top by the executable.
+public struct HubConfiguration: Sendable, Hashable {
+    /// Address to listen on; port 0 picks a free port (the bound one is logged as `yiwang.address`).
+    public var host: String = "127.0.0.1"
+    public var port: Int = 7400
+    /// Holds `hub.sqlite`.
+    public var dataDirectory: String = "./yiwang-hub-data"
+    /// The topology YAML file (required).
+    public var topologyPath: String?
+    /// The connectivity thresholds (`realtime_within`, `offline_after`, `stale_after`).
+    public var thresholds: ConnectivityThresholds = .default
+    /// Largest `POST /v1/sync` body accepted, in bytes, before it is read.
+    public var maxBodyBytes: Int = 32 << 20
+    /// How far ahead of the hub's clock a change's HLC may be.
+    public var maxClockAheadMs: Int64 = 5 * 60 * 1000
+
+    public init() {}
+
+    /// Parses `HOST:PORT` (or `[IPv6]:PORT`) into host and port.
+    public static func parseListen(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "0.0.0.0" }
+        return (host, port)
+    }
+
+    /// Checks the values together (thresholds in order, sizes positive).
+    public func validate(file: String? = nil) throws(YiwangError) {
+        guard thresholds.realtimeWithinMs > 0 else {
+            throw .invalidConfig(file: file, key: "realtime_within", "must be positive")
+        }
+        guard thresholds.offlineAfterMs >= thresholds.realtimeWithinMs else {
+            throw .invalidConfig(file: file, key: "offline_after", "must not be shorter than realtime_within")
+        }
+        guard thresholds.staleAfterMs >= thresholds.realtimeWithinMs else {
+            throw .invalidConfig(file: file, key: "stale_after", "must not be shorter than realtime_within")
+        }
+        guard maxBodyBytes >= 1024 else {
+            throw .invalidConfig(file: file, key: "max_body_bytes", "must be at least 1024")
+        }
+        guard topologyPath != nil else {
+            throw .invalidConfig(file: file, key: "topology", "no topology file given (--topology FILE)")
+        }
+    }
+}
+
+/// Durations as people write them in configs and flags: `500ms`, `30s`, `5m`, `1h`, `12d`; a bare number is
+/// seconds.
+public enum DurationText {
+    public static func milliseconds(_ text: String) -> Int64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
+            guard let number = Double(trimmed.dropLast(suffix.count)), number >= 0, number.isFinite else {
+                return nil
+            }
+            return Int64(number * scale)
+        }
+        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
+        return Int64(seconds * 1000)
+    }
+}

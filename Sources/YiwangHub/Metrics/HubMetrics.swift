@@ -1,0 +1,68 @@
+import Metrics
+import Prometheus
+import YiwangCore
+
+/// The hub's metrics, recorded through swift-metrics into the hub's own Prometheus registry (so several hubs
+/// can live in one test process) and rendered by `GET /metrics`.
+public final class HubMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let changesApplied: Metrics.Counter
+    private let conflicts: Metrics.Counter
+    private let rejectedBatches: Metrics.Counter
+    private let rejectedChanges: Metrics.Counter
+    private let batchDuration: Metrics.Timer
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+        ]
+        self.factory = factory
+        changesApplied = Metrics.Counter(label: "yiwang_hub_changes_applied_total", factory: factory)
+        conflicts = Metrics.Counter(label: "yiwang_hub_conflicts_total", factory: factory)
+        rejectedBatches = Metrics.Counter(label: "yiwang_hub_rejected_batches_total", factory: factory)
+        rejectedChanges = Metrics.Counter(label: "yiwang_hub_rejected_changes_total", factory: factory)
+        batchDuration = Metrics.Timer(label: "yiwang_hub_batch_seconds", factory: factory)
+    }
+
+    func recordBatch(_ outcome: BatchOutcomeSummary, duration: Duration) {
+        changesApplied.increment(by: outcome.applied)
+        conflicts.increment(by: outcome.conflicts)
+        rejectedChanges.increment(by: outcome.rejected)
+        batchDuration.record(duration: duration)
+    }
+
+    func recordRejectedBatch() {
+        rejectedBatches.increment()
+    }
+
+    /// Refreshes the per-node gauges from a fresh report: `yiwang_node_state{node,state}` is 1 for the node's
+    /// current state and 0 for the others; `yiwang_node_data_age_seconds{node}` is -1 when unknown.
+    func refresh(from report: ConnectivityReport) {
+        for node in report.nodes {
+            for state in ConnectivityState.allCases {
+                Metrics.Gauge(label: "yiwang_node_state", dimensions: [("node", node.id), ("state", state.rawValue)],
+                      factory: factory)
+                    .record(state == node.state ? 1 : 0)
+            }
+            let age = node.dataAgeMs.map { Double($0) / 1000 } ?? -1
+            Metrics.Gauge(label: "yiwang_node_data_age_seconds", dimensions: [("node", node.id)], factory: factory)
+                .record(age)
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func render() -> String {
+        registry.emitToString()
+    }
+}
+
+/// The counts of one applied batch that the metrics need.
+struct BatchOutcomeSummary {
+    var applied: Int
+    var conflicts: Int
+    var rejected: Int
+}

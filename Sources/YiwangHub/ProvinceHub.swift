@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import YiwangCore
+import YiwangStore
+
+/// The wall clock of the machine.
+public struct SystemWallClock: WallClock {
+    public init() {}
+    public func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+/// The hub's domain: the topology, the store, the clock and the metrics, and what the routes ask of them.
+public struct ProvinceHub: Sendable {
+    public let topology: Topology
+    public let store: HubStore
+    public let configuration: HubConfiguration
+    public let clock: any WallClock
+    public let metrics: HubMetrics
+    public let logger: Logger
+
+    public init(
+        topology: Topology, store: HubStore, configuration: HubConfiguration, clock: any WallClock = SystemWallClock(),
+        metrics: HubMetrics = HubMetrics(), logger: Logger
+    ) {
+        self.topology = topology
+        self.store = store
+        self.configuration = configuration
+        self.clock = clock
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Decodes and applies a batch body from `claimedNode` (the `X-Yiwang-Node` header, if sent).
+    /// Whole-batch errors are thrown (nothing applied) and counted against the node when it is known.
+    public func sync(body: [UInt8], claimedNode: String?) async throws -> SyncAck {
+        let started = ContinuousClock.now
+        let limits = BatchCodec.Limits(maxRawBytes: max(configuration.maxBodyBytes * 8, 64 << 20))
+        let batch: SyncBatch
+        do {
+            batch = try BatchCodec.decode(body, limits: limits)
+        } catch {
+            try await rejectBatch(node: claimedNode, error: error)
+            throw error
+        }
+        guard topology.node(batch.node) != nil else { throw YiwangError.unknownNode(batch.node) }
+        if let claimedNode, claimedNode != batch.node {
+            let error = YiwangError.forbidden("batch is for node '\(batch.node)' but was sent as '\(claimedNode)'")
+            try await rejectBatch(node: claimedNode, error: error)
+            throw error
+        }
+        let outcome = try await store.apply(
+            batch: batch, policies: topology.policies, grants: topology.grants(for: batch.node), nowMs: clock.nowMs())
+        metrics.recordBatch(
+            BatchOutcomeSummary(
+                applied: outcome.applied, conflicts: outcome.conflicts, rejected: outcome.ack.rejected.count),
+            duration: ContinuousClock.now - started)
+        return outcome.ack
+    }
+
+    /// Counts a refused batch against a node of the topology (an unknown or absent node is not counted).
+    func rejectBatch(node: String?, error: YiwangError) async throws {
+        metrics.recordRejectedBatch()
+        guard let node, topology.node(node) != nil else {
+            logger.warning("batch rejected", metadata: ["yiwang.error": "\(error.code)"])
+            return
+        }
+        try await store.recordRejectedBatch(node: node, error: error, nowMs: clock.nowMs())
+    }
+
+    /// The connectivity report for every node of the topology, now.
+    public func report() async throws -> ConnectivityReport {
+        let report = ConnectivityReport(
+            topology: topology, stored: try await store.nodes(), thresholds: configuration.thresholds,
+            nowMs: clock.nowMs())
+        return report
+    }
+
+    /// One node's status; throws `notFound` for a node not in the topology.
+    public func status(of id: String) async throws -> NodeStatus {
+        guard let node = topology.node(id) else { throw YiwangError.notFound("node '\(id)'") }
+        return NodeStatus(
+            node: node, stored: try await store.node(id), thresholds: configuration.thresholds, nowMs: clock.nowMs())
+    }
+
+    /// The Prometheus text, with the per-node gauges refreshed first.
+    public func metricsText() async throws -> String {
+        metrics.refresh(from: try await report())
+        return metrics.render()
+    }
+}

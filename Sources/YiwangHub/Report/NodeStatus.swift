@@ -1,0 +1,70 @@
+import YiwangCore
+import YiwangStore
+
+/// One node in the connectivity report (`GET /v1/nodes/{id}`). Absent values are JSON `null`, not missing.
+public struct NodeStatus: Codable, Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var level: String
+    public var parent: String
+    public var state: ConnectivityState
+    /// Hub clock, ms; nil if never seen.
+    public var lastContactMs: Int64?
+    /// Now minus the time up to which the hub holds all the node's changes; nil if unknown.
+    public var dataAgeMs: Int64?
+    public var backlog: UInt64
+    public var changesApplied: UInt64
+    public var conflicts: UInt64
+    public var rejectedBatches: UInt64
+    public var rejectedChanges: UInt64
+    /// The node's clock minus the hub's.
+    public var clockOffsetMs: Int64
+    public var highWater: UInt64
+    public var lastError: String?
+
+    public init(node: Topology.Node, stored: HubNodeRecord?, thresholds: ConnectivityThresholds, nowMs: Int64) {
+        let record = stored ?? HubNodeRecord(id: node.id)
+        let observation = NodeObservation(lastContactMs: record.lastContactMs, dataAsOfMs: record.dataAsOfMs)
+        id = node.id
+        name = node.name
+        level = node.level
+        parent = node.parent
+        state = ConnectivityClassifier.classify(observation, nowMs: nowMs, thresholds: thresholds)
+        lastContactMs = record.lastContactMs
+        dataAgeMs = ConnectivityClassifier.dataAgeMs(observation, nowMs: nowMs)
+        backlog = record.backlog
+        changesApplied = record.changesApplied
+        conflicts = record.conflicts
+        rejectedBatches = record.rejectedBatches
+        rejectedChanges = record.rejectedChanges
+        clockOffsetMs = record.clockOffsetMs
+        highWater = record.highWater
+        lastError = record.lastError
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, name, level, parent, state, lastContactMs, dataAgeMs, backlog, changesApplied, conflicts
+        case rejectedBatches, rejectedChanges, clockOffsetMs, highWater, lastError
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(level, forKey: .level)
+        try container.encode(parent, forKey: .parent)
+        try container.encode(state, forKey: .state)
+        try container.encode(lastContactMs, forKey: .lastContactMs)  // null when never seen
+        try container.encode(dataAgeMs, forKey: .dataAgeMs)
+        try container.encode(backlog, forKey: .backlog)
+        try container.encode(changesApplied, forKey: .changesApplied)
+        try container.encode(conflicts, forKey: .conflicts)
+        try container.encode(rejectedBatches, forKey: .rejectedBatches)
+        try container.encode(rejectedChanges, forKey: .rejectedChanges)
+        try container.encode(clockOffsetMs, forKey: .clockOffsetMs)
+        try container.encode(highWater, forKey: .highWater)
+        try container.encode(lastError, forKey: .lastError)
+    }
+}
+
+extension ConnectivityState: Codable {}
