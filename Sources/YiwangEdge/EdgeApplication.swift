@@ -1,0 +1,48 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import YiwangCore
+import YiwangStore
+
+/// Builds the edge daemon: the store, the local HTTP API, and the uplink, as one Hummingbird application
+/// whose service group shuts the HTTP server down first (no new writes), then the uplink (which finishes
+/// the batch in flight).
+public enum EdgeApplication {
+    /// Opens the store and assembles the application. `transport` defaults to libcurl against the hub.
+    public static func make(
+        configuration: EdgeConfiguration, transport: (any SyncTransport)? = nil,
+        metricsText: @escaping @Sendable () -> [UInt8] = { [] }, logger: Logger
+    ) throws(YiwangError) -> some ApplicationProtocol {
+        try configuration.validate()
+        var logger = logger
+        logger[metadataKey: "yiwang.node"] = .string(configuration.nodeID)
+        let store = try EdgeStore(
+            directory: configuration.dataDirectory, nodeID: configuration.nodeID, policies: configuration.policies,
+            logger: logger)
+        let status = UplinkStatus()
+        let transport =
+            transport ?? CurlSyncTransport(url: configuration.syncURL, configuration: configuration.transport.curl)
+        let uplink = UplinkService(
+            configuration: configuration, store: store, transport: transport, status: status, logger: logger)
+        let routes = EdgeRoutes(configuration: configuration, store: store, status: status, metricsText: metricsText)
+        let serverLogger = logger
+        return Application(
+            router: routes.router(),
+            configuration: .init(
+                address: .hostname(configuration.listenHost, port: configuration.listenPort),
+                serverName: "yiwang-edge"),
+            services: [uplink],
+            onServerRunning: { channel in
+                serverLogger.info(
+                    "listening", metadata: ["yiwang.address": .string(Self.address(channel, configuration))])
+            },
+            logger: logger)
+    }
+
+    static func address(_ channel: any Channel, _ configuration: EdgeConfiguration) -> String {
+        let host = channel.localAddress?.ipAddress ?? configuration.listenHost
+        let port = channel.localAddress?.port ?? configuration.listenPort
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

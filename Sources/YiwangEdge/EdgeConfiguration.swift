@@ -1,0 +1,101 @@
+import YiwangCore
+import YiwangHTTP
+
+/// Everything a city or county node needs to run, with defaults; loaded by `yiwang-edge` from flags and an
+/// optional YAML file (a flag beats the file, the file beats the default).
+public struct EdgeConfiguration: Sendable, Hashable {
+    /// How the node ships its outbox to the hub.
+    public struct Uplink: Sendable, Hashable {
+        /// Most changes in one batch.
+        public var maxBatchChanges: Int = 5_000
+        /// Most payload bytes in one batch (before compression).
+        public var maxBatchBytes: Int = 4 << 20
+        /// How long the uplink waits after a write for more to join the batch, in milliseconds.
+        public var lingerMs: Int64 = 20
+        /// With nothing to send, a heartbeat goes out this often, in milliseconds.
+        public var heartbeatIntervalMs: Int64 = 5_000
+        /// Acknowledged outbox entries are kept this long (so a hub restored from a backup can be refilled).
+        public var retentionMs: Int64 = 24 * 3600 * 1000
+        /// Exponential backoff with jitter while the hub is unreachable.
+        public var backoffBaseMs: Int64 = 250
+        public var backoffCapMs: Int64 = 30_000
+        /// Attempts of a batch the hub refuses as a whole (400/413) before it is halved.
+        public var refusedBatchAttempts: Int = 3
+
+        public init() {}
+    }
+
+    /// libcurl settings for the connection to the hub.
+    public struct Transport: Sendable, Hashable {
+        public var connectTimeoutMs: Int = 5_000
+        public var totalTimeoutMs: Int = 30_000
+        public var proxy: String?
+        public var caFile: String?
+        public var clientCertificateFile: String?
+        public var clientKeyFile: String?
+        /// The node's credential, sent as `Authorization: Bearer ...`.
+        public var token: String?
+
+        public init() {}
+
+        var curl: CurlHTTPClient.Configuration {
+            CurlHTTPClient.Configuration(
+                connectTimeoutMs: connectTimeoutMs, totalTimeoutMs: totalTimeoutMs, proxy: proxy, caFile: caFile,
+                clientCertificateFile: clientCertificateFile, clientKeyFile: clientKeyFile, bearerToken: token)
+        }
+    }
+
+    public var nodeID: String
+    /// The hub's base URL, e.g. `http://hub.province.gov:8443`.
+    public var hubURL: String
+    public var listenHost: String = "127.0.0.1"
+    /// 0 picks a free port (logged with the "listening" line).
+    public var listenPort: Int = 0
+    public var dataDirectory: String
+    /// The datasets this node holds; writes to any other are refused.
+    public var datasets: [String]
+    /// Merge policy per dataset (default `lww`).
+    public var policies: [String: MergePolicy] = [:]
+    /// Largest record value accepted, in bytes.
+    public var maxValueBytes: Int = Validation.defaultMaxValueBytes
+    /// Largest bulk request body accepted, in bytes.
+    public var maxBulkBytes: Int = 512 << 20
+    public var uplink = Uplink()
+    public var transport = Transport()
+
+    public init(nodeID: String, hubURL: String, dataDirectory: String, datasets: [String]) {
+        self.nodeID = nodeID
+        self.hubURL = hubURL
+        self.dataDirectory = dataDirectory
+        self.datasets = datasets
+    }
+
+    /// Checks every setting; the error names the key at fault.
+    public func validate(file: String? = nil) throws(YiwangError) {
+        func bad(_ key: String, _ why: String) -> YiwangError { .invalidConfig(file: file, key: key, why) }
+        do { try Validation.nodeID(nodeID, field: "node-id") } catch { throw bad("node-id", error.message) }
+        guard hubURL.hasPrefix("http://") || hubURL.hasPrefix("https://") else {
+            throw bad("hub", "must be an http:// or https:// URL")
+        }
+        guard !dataDirectory.isEmpty else { throw bad("data-dir", "must not be empty") }
+        guard (0...65535).contains(listenPort) else { throw bad("listen", "port must be 0 to 65535") }
+        guard !datasets.isEmpty else { throw bad("datasets", "list at least one dataset") }
+        for dataset in datasets {
+            do { try Validation.dataset(dataset, field: "datasets") } catch { throw bad("datasets", error.message) }
+        }
+        guard uplink.maxBatchChanges >= 1 else { throw bad("batch-max-changes", "must be at least 1") }
+        guard uplink.maxBatchBytes >= 1024 else { throw bad("batch-max-bytes", "must be at least 1024") }
+        guard uplink.heartbeatIntervalMs >= 100 else { throw bad("heartbeat-ms", "must be at least 100") }
+        guard uplink.lingerMs >= 0 else { throw bad("linger-ms", "must not be negative") }
+        guard uplink.retentionMs >= 0 else { throw bad("retention", "must not be negative") }
+        guard uplink.backoffBaseMs > 0, uplink.backoffCapMs >= uplink.backoffBaseMs else {
+            throw bad("backoff-cap-ms", "backoff base must be positive and not above the cap")
+        }
+        guard maxValueBytes > 0 else { throw bad("max-value-bytes", "must be positive") }
+    }
+
+    /// The hub's sync endpoint.
+    public var syncURL: String {
+        (hubURL.hasSuffix("/") ? String(hubURL.dropLast()) : hubURL) + "/v1/sync"
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import YiwangCore
+import YiwangHTTP
+import YiwangStore
+
+/// The edge's local HTTP API for the municipal applications (DESIGN.md, "Edge local HTTP API").
+public struct EdgeRoutes: Sendable {
+    let configuration: EdgeConfiguration
+    let store: EdgeStore
+    let status: UplinkStatus
+    let metricsText: @Sendable () -> [UInt8]
+    let datasets: Set<String>
+    let metrics = EdgeMetrics()
+
+    static let actorHeader = HTTPField.Name("X-Actor")!
+
+    /// - Parameter metricsText: renders `GET /metrics` (the Prometheus registry the executable bootstrapped).
+    public init(
+        configuration: EdgeConfiguration, store: EdgeStore, status: UplinkStatus,
+        metricsText: @escaping @Sendable () -> [UInt8] = { [] }
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.status = status
+        self.metricsText = metricsText
+        self.datasets = Set(configuration.datasets)
+    }
+
+    /// A router with every route and the JSON error middleware.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: YiwangErrorMiddleware())
+        add(to: router)
+        return router
+    }
+
+    public func add(to router: Router<BasicRequestContext>) {
+        router.put("/v1/records/:dataset/:key") { request, context in try await self.put(request, context) }
+        router.delete("/v1/records/:dataset/:key") { request, context in try await self.delete(request, context) }
+        router.get("/v1/records/:dataset/:key") { request, context in try self.get(request, context) }
+        router.post("/v1/records/:dataset") { request, context in try await self.bulk(request, context) }
+        router.get("/v1/status") { _, _ in try self.statusResponse() }
+        router.get("/v1/datasets/:dataset/digest") { _, context in try self.digest(context) }
+        router.get("/v1/quarantine") { _, _ in try self.quarantineList() }
+        router.post("/v1/quarantine/:seq/requeue") { _, context in try await self.requeue(context) }
+        router.get("/healthz") { _, _ in Response.rawJSON("{\"status\":\"ok\"}") }
+        router.get("/metrics") { _, _ in
+            var buffer = ByteBuffer()
+            buffer.writeBytes(self.metricsText())
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: buffer))
+        }
+    }
+
+    // MARK: - Records
+
+    func put(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let (dataset, key) = try recordPath(context)
+        let actor = try actor(request)
+        let value = try await body(request, limit: configuration.maxValueBytes, field: "value")
+        try Validation.value(value, maxBytes: configuration.maxValueBytes)
+        let version = try await store.apply(.put(dataset: dataset, key: key, actor: actor, value: value))
+        metrics.writes.increment()
+        return written(version!)
+    }
+
+    func delete(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let (dataset, key) = try recordPath(context)
+        let actor = try actor(request)
+        guard let version = try await store.apply(.delete(dataset: dataset, key: key, actor: actor)) else {
+            throw YiwangError.notFound("record")
+        }
+        metrics.writes.increment()
+        return written(version)
+    }
+
+    func get(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+        let (dataset, key) = try recordPath(context)
+        guard let state = try store.record(dataset: dataset, key: key) else { throw YiwangError.notFound("record") }
+        return .rawJSON(RecordJSON.record(dataset: dataset, key: key, state: state))
+    }
+
+    /// The new version as JSON: dataset, key, vector, hlc, hlcMs, origin, actor, op, value, seq.
+    func written(_ version: Version) -> Response {
+        let seq = version.vector.counter(for: store.nodeID)
+        return .rawJSON(RecordJSON.version(version, extra: [("seq", "\(seq)")]))
+    }
+
+    // MARK: - Input
+
+    func dataset(_ context: BasicRequestContext) throws(YiwangError) -> String {
+        guard let dataset = context.parameters.get("dataset") else { throw .invalidField("dataset", "missing") }
+        try Validation.dataset(dataset)
+        guard datasets.contains(dataset) else { throw .unknownDataset(dataset) }
+        return dataset
+    }
+
+    func recordPath(_ context: BasicRequestContext) throws(YiwangError) -> (String, String) {
+        let dataset = try dataset(context)
+        let raw = context.parameters.get("key") ?? ""
+        let key = raw.removingPercentEncoding ?? raw
+        try Validation.key(key)
+        return (dataset, key)
+    }
+
+    func actor(_ request: Request) throws(YiwangError) -> String {
+        let actor = request.headers[Self.actorHeader] ?? ""
+        try Validation.actor(actor)
+        return actor
+    }
+
+    /// The request body as text; an oversized body is refused naming `field`.
+    func body(_ request: Request, limit: Int, field: String) async throws -> String {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw YiwangError(code: .valueTooLarge, field: field, message: "body is over the limit of \(limit) bytes")
+        }
+        return String(buffer: buffer)
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Logging
+import YiwangCore
+import YiwangHTTP
+import YiwangStore
+
+/// The uplink's state between steps: where it sends from, how often it failed, how big a batch may be.
+struct UplinkLoop {
+    let service: UplinkService
+    /// The next sequence to send (the hub's high water + 1, as far as this node knows).
+    var cursor: UInt64?
+    /// Consecutive failures to reach the hub (drives the backoff).
+    var failures = 0
+    /// Consecutive whole-batch refusals (400/413) of the batch at the cursor.
+    var refusals = 0
+    /// The current batch size limit (halved while the hub refuses whole batches).
+    var batchLimit: Int
+    var lastContactMs: Int64 = 0
+    var lastPruneMs: Int64 = 0
+    /// Entries quarantined here because the hub refused them as a single-change batch.
+    var skipped: Set<UInt64> = []
+
+    init(service: UplinkService) {
+        self.service = service
+        self.batchLimit = service.configuration.uplink.maxBatchChanges
+    }
+
+    var uplink: EdgeConfiguration.Uplink { service.configuration.uplink }
+    var logger: Logger { service.logger }
+    var backoff: Backoff { Backoff(baseMs: uplink.backoffBaseMs, capMs: uplink.backoffCapMs) }
+
+    mutating func step() async {
+        do {
+            try await pruneIfDue()
+            let cursor = try self.cursor ?? (service.store.ackedThrough() + 1)
+            self.cursor = cursor
+            let batch = try service.store.nextBatch(
+                from: cursor, maxChanges: batchLimit, maxBytes: uplink.maxBatchBytes)
+            updateGauges(batch)
+            if batch.entries.isEmpty {
+                if let stored = try service.store.firstStoredSeq(atOrAfter: cursor), stored > cursor {
+                    throw YiwangError.unavailable(
+                        "the hub expects seq \(cursor) but the outbox holds only from \(stored) (pruned)")
+                }
+                let idleMs = service.nowMs() - lastContactMs
+                if idleMs < uplink.heartbeatIntervalMs {
+                    let woken = await service.pause(ms: uplink.heartbeatIntervalMs - idleMs, wakeOnWrite: true)
+                    if woken { await service.pause(ms: uplink.lingerMs, wakeOnWrite: false) }
+                    return
+                }
+            }
+            try await send(batch)
+        } catch {
+            failures += 1
+            let message = (error as? YiwangError)?.description ?? "\(error)"
+            service.status.failed(message, reachable: (error as? YiwangError)?.code != .transport)
+            try? await service.store.recordSyncError(message)
+            let delay = backoff.delayMs(attempt: failures - 1)
+            logger.warning(
+                "uplink attempt failed",
+                metadata: ["yiwang.error": .string(message), "yiwang.retry_ms": .stringConvertible(delay)])
+            await service.pause(ms: delay, wakeOnWrite: false)
+        }
+    }
+
+    private mutating func send(_ batch: OutboxBatch) async throws {
+        let store = service.store
+        let now = service.nowMs()
+        let report = NodeReport(
+            backlog: batch.backlog, oldestPendingMs: batch.oldestPendingMs,
+            oldestAfterBatchMs: batch.oldestAfterBatchMs, clockMs: now, hlc: store.currentHLC)
+        let sync = SyncBatch(node: store.nodeID, firstSeq: batch.firstSeq, report: report, changes: batch.changes)
+        let bytes = BatchCodec.encode(sync)
+        let started = ContinuousClock.now
+        let (status, body) = try await service.transport.postBatch(bytes, node: store.nodeID)
+        service.metrics.batchDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        switch status {
+        case 200:
+            let ack: SyncAck
+            do {
+                ack = try JSONCoding.decoder.decode(SyncAck.self, from: Data(body))
+            } catch {
+                throw YiwangError.transport("the hub answered 200 with a body that is not a sync acknowledgement")
+            }
+            try await apply(ack, to: batch)
+        case 400 where !batch.entries.isEmpty, 413 where !batch.entries.isEmpty:
+            try await refused(batch, status: status, body: body)
+        default:
+            let detail = String(decoding: body.prefix(300), as: UTF8.self)
+            service.metrics.batchesFailed.increment()
+            throw YiwangError.unavailable("the hub answered \(status): \(detail)")
+        }
+    }
+
+    private mutating func apply(_ ack: SyncAck, to batch: OutboxBatch) async throws {
+        let now = service.nowMs()
+        lastContactMs = now
+        failures = 0
+        service.status.reached(atMs: now, hubClockMs: ack.hubClockMs)
+        if let expected = ack.expectedSeq {
+            service.metrics.rewinds.increment()
+            logger.notice(
+                "hub asked to rewind",
+                metadata: ["yiwang.batch.seq": .stringConvertible(batch.firstSeq),
+                           "yiwang.expected_seq": .stringConvertible(expected)])
+            try await service.store.applyAck(highWater: expected - 1, rejected: [], nowMs: now)
+            cursor = expected
+            if skipped.contains(expected) {
+                throw YiwangError.unavailable(
+                    "the hub requires seq \(expected), which it refused and this node quarantined; see /v1/quarantine")
+            }
+            return
+        }
+        try await service.store.applyAck(highWater: ack.highWater, rejected: ack.rejected, nowMs: now)
+        cursor = ack.highWater + 1
+        refusals = 0
+        batchLimit = min(uplink.maxBatchChanges, batchLimit * 2)
+        if batch.entries.isEmpty {
+            service.metrics.heartbeats.increment()
+        } else {
+            service.metrics.batchesSent.increment()
+            service.metrics.changesAcked.increment(by: Int64(batch.entries.count - ack.rejected.count))
+            logger.debug(
+                "batch acknowledged",
+                metadata: ["yiwang.batch.seq": .stringConvertible(batch.firstSeq),
+                           "yiwang.batch.count": .stringConvertible(batch.entries.count),
+                           "yiwang.high_water": .stringConvertible(ack.highWater)])
+        }
+        for rejection in ack.rejected {
+            service.metrics.changesQuarantined.increment()
+            logger.warning(
+                "hub refused a change; quarantined",
+                metadata: ["yiwang.batch.seq": .stringConvertible(rejection.seq),
+                           "yiwang.error": .string(rejection.error)])
+        }
+    }
+
+    /// A whole batch refused (400/413): retry a few times, then halve it; a single change still refused is
+    /// quarantined here so it never blocks the entries behind it.
+    private mutating func refused(_ batch: OutboxBatch, status: Int, body: [UInt8]) async throws {
+        service.metrics.batchesRefused.increment()
+        lastContactMs = service.nowMs()
+        refusals += 1
+        let reason = Self.reason(status: status, body: body)
+        logger.warning(
+            "hub refused a batch",
+            metadata: ["yiwang.batch.seq": .stringConvertible(batch.firstSeq),
+                       "yiwang.batch.count": .stringConvertible(batch.entries.count),
+                       "yiwang.error": .string(reason)])
+        guard refusals >= uplink.refusedBatchAttempts else {
+            throw YiwangError.unavailable("the hub refused batch \(batch.firstSeq): \(reason)")
+        }
+        refusals = 0
+        if batch.entries.count > 1 {
+            batchLimit = max(1, batch.entries.count / 2)
+            return
+        }
+        let seq = batch.firstSeq
+        try await service.store.quarantine(seq: seq, reason: reason)
+        service.metrics.changesQuarantined.increment()
+        skipped.insert(seq)
+        cursor = seq + 1
+        batchLimit = uplink.maxBatchChanges
+    }
+
+    static func reason(status: Int, body: [UInt8]) -> String {
+        if let error = try? JSONCoding.decoder.decode(ErrorBody.self, from: Data(body)) {
+            return "\(error.error): \(error.message)"
+        }
+        return "HTTP \(status)"
+    }
+
+    private mutating func pruneIfDue() async throws {
+        let now = service.nowMs()
+        guard now - lastPruneMs >= 60_000 else { return }
+        lastPruneMs = now
+        let pruned = try await service.store.prune(ackedBeforeMs: now - uplink.retentionMs)
+        if pruned > 0 { logger.info("outbox pruned", metadata: ["yiwang.pruned": .stringConvertible(pruned)]) }
+    }
+
+    private func updateGauges(_ batch: OutboxBatch) {
+        service.metrics.backlog.record(Int64(batch.backlog))
+        let age = batch.oldestPendingMs.map { max(0, service.nowMs() - $0) } ?? 0
+        service.metrics.oldestPendingAge.record(Double(age) / 1000)
+        service.metrics.hubReachable.record(service.status.snapshot.hubReachable == true ? 1 : 0)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

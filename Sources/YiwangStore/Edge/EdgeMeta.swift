@@ -1,0 +1,28 @@
+import GRDB
+
+/// The edge's small key/value table of sync cursors: highest sequence, acknowledged-through, last HLC,
+/// last successful sync and last uplink error.
+enum EdgeMeta {
+    static let highestSeq = "highest_seq"
+    static let ackedThrough = "acked_through"
+    static let lastHLC = "last_hlc"
+    static let lastSyncMs = "last_sync_ms"
+    static let lastError = "last_error"
+
+    static func createTable(_ db: Database) throws {
+        try db.execute(sql: "CREATE TABLE meta(name TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID")
+    }
+
+    static func int(_ db: Database, _ name: String) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = ?"), arguments: [name])
+    }
+
+    static func text(_ db: Database, _ name: String) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = ?"), arguments: [name])
+    }
+
+    static func set(_ db: Database, _ name: String, _ value: (any DatabaseValueConvertible)?) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)")
+            .execute(arguments: [name, value])
+    }
+}

@@ -1,0 +1,131 @@
+import GRDB
+import YiwangCore
+
+extension EdgeStore {
+    /// The sequence the hub is known to hold through (its last high-water mark); the uplink sends from here + 1.
+    public func ackedThrough() throws(YiwangError) -> UInt64 {
+        try read { db in UInt64(try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0) }
+    }
+
+    /// The next batch: consecutive entries from `firstSeq` (whatever their status, so a rewind resends
+    /// them), bounded by count and bytes; empty when nothing is stored from `firstSeq` on.
+    public func nextBatch(from firstSeq: UInt64, maxChanges: Int, maxBytes: Int) throws(YiwangError) -> OutboxBatch {
+        try read { db in
+            let entries = try OutboxTable.consecutive(db, from: firstSeq, maxChanges: maxChanges, maxBytes: maxBytes)
+            let pending = try OutboxTable.pendingFigures(db)
+            let after = try entries.last.map { try OutboxTable.oldestPending(db, after: $0.seq) } ?? pending.oldestMs
+            return OutboxBatch(
+                firstSeq: firstSeq, entries: entries, backlog: pending.count, oldestPendingMs: pending.oldestMs,
+                oldestAfterBatchMs: after)
+        }
+    }
+
+    /// The lowest sequence still stored at or after `seq`, if any (to detect a rewind past pruned entries).
+    public func firstStoredSeq(atOrAfter seq: UInt64) throws(YiwangError) -> UInt64? {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM outbox WHERE seq >= ?", arguments: [Int64(seq)])
+                .map(UInt64.init)
+        }
+    }
+
+    /// Applies the hub's answer: everything through `highWater` is acknowledged (rejected entries are
+    /// quarantined with the hub's reason instead); entries above it are pending again (a rewind, when the hub
+    /// holds less than it did). Records the sync time and clears the last error.
+    public func applyAck(highWater: UInt64, rejected: [SyncAck.Rejection], nowMs: Int64) async throws(YiwangError) {
+        try await write { db in
+            for rejection in rejected where rejection.seq <= highWater {
+                try db.execute(
+                    sql: """
+                        UPDATE outbox SET status = 'quarantined', reason = ?, acked_at_ms = NULL
+                        WHERE seq = ? AND status IN ('pending', 'acked')
+                        """,
+                    arguments: ["\(rejection.error): \(rejection.message)", Int64(rejection.seq)])
+            }
+            try db.execute(
+                sql: "UPDATE outbox SET status = 'acked', acked_at_ms = ? WHERE status = 'pending' AND seq <= ?",
+                arguments: [nowMs, Int64(highWater)])
+            let previous = UInt64(try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0)
+            if highWater < previous {
+                try db.execute(
+                    sql: "UPDATE outbox SET status = 'pending', acked_at_ms = NULL WHERE status = 'acked' AND seq > ?",
+                    arguments: [Int64(highWater)])
+            }
+            // A hub that holds more than this node ever wrote (the node's data was lost): never reuse its numbers.
+            let highest = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0)
+            if highWater > highest { try EdgeMeta.set(db, EdgeMeta.highestSeq, Int64(highWater)) }
+            try EdgeMeta.set(db, EdgeMeta.ackedThrough, Int64(highWater))
+            try EdgeMeta.set(db, EdgeMeta.lastSyncMs, nowMs)
+            try EdgeMeta.set(db, EdgeMeta.lastError, nil)
+        }
+    }
+
+    /// Quarantines one entry the hub refused on its own (a whole single-change batch refused), with a reason.
+    public func quarantine(seq: UInt64, reason: String) async throws(YiwangError) {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET status = 'quarantined', reason = ?, acked_at_ms = NULL WHERE seq = ?",
+                arguments: [reason, Int64(seq)])
+        }
+    }
+
+    /// Re-queues a quarantined entry as a NEW outbox entry (same version, next sequence); the old entry is
+    /// marked `requeued`. Returns the new sequence.
+    public func requeue(seq: UInt64) async throws(YiwangError) -> UInt64 {
+        let newSeq = try await write { db throws -> UInt64 in
+            guard let entry = try OutboxTable.fetch(db, seq: seq), entry.status == .quarantined else {
+                throw YiwangError.notFound("quarantined change \(seq)")
+            }
+            let next = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0) + 1
+            try OutboxTable.insert(db, Change(seq: next, version: entry.change.version), committedAtMs: wallClock.nowMs())
+            try db.execute(sql: "UPDATE outbox SET status = 'requeued' WHERE seq = ?", arguments: [Int64(seq)])
+            try EdgeMeta.set(db, EdgeMeta.highestSeq, Int64(next))
+            return next
+        }
+        commitBell.ring()
+        return newSeq
+    }
+
+    /// Quarantined entries, oldest first.
+    public func quarantined(limit: Int = 1000) throws(YiwangError) -> [OutboxEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(OutboxTable.columns) FROM outbox WHERE status = 'quarantined' ORDER BY seq LIMIT ?",
+                arguments: [max(1, limit)]
+            ).map(OutboxTable.entry(from:))
+        }
+    }
+
+    /// One outbox entry by sequence.
+    public func outboxEntry(seq: UInt64) throws(YiwangError) -> OutboxEntry? {
+        try read { db in try OutboxTable.fetch(db, seq: seq) }
+    }
+
+    /// Records the uplink's last error (shown in status), without touching the cursors.
+    public func recordSyncError(_ message: String) async throws(YiwangError) {
+        try await write { db in try EdgeMeta.set(db, EdgeMeta.lastError, message) }
+    }
+
+    /// Deletes acknowledged entries acknowledged before `olderThanMs`. Returns how many were deleted.
+    @discardableResult
+    public func prune(ackedBeforeMs olderThanMs: Int64) async throws(YiwangError) -> Int {
+        try await write { db in
+            try db.execute(
+                sql: "DELETE FROM outbox WHERE status = 'acked' AND acked_at_ms < ?", arguments: [olderThanMs])
+            return db.changesCount
+        }
+    }
+
+    /// The figures of `GET /v1/status`.
+    public func summary() throws(YiwangError) -> OutboxSummary {
+        try read { db in
+            let pending = try OutboxTable.pendingFigures(db)
+            return OutboxSummary(
+                backlog: pending.count, oldestPendingMs: pending.oldestMs,
+                quarantined: try OutboxTable.count(db, status: .quarantined),
+                highestSeq: UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0),
+                ackedThrough: UInt64(try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0),
+                lastSyncMs: try EdgeMeta.int(db, EdgeMeta.lastSyncMs),
+                lastError: try EdgeMeta.text(db, EdgeMeta.lastError))
+        }
+    }
+}

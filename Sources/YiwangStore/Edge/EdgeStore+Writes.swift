@@ -1,0 +1,77 @@
+import GRDB
+import YiwangCore
+
+extension EdgeStore {
+    /// Applies one local write and appends its outbox entry in one durable transaction (shared with any
+    /// concurrent writers). Returns nil for a delete of a record that does not exist or is already deleted.
+    public func apply(_ write: LocalWrite) async throws(YiwangError) -> Version? {
+        try await apply([write])[0]
+    }
+
+    /// Applies writes all-or-nothing (a bulk import) in one durable transaction. The result holds one
+    /// element per write: its new version, or nil for a delete of a missing record (nothing written).
+    public func apply(_ writes: [LocalWrite]) async throws(YiwangError) -> [Version?] {
+        guard !writes.isEmpty else { return [] }
+        guard let group = writeGroup.withLock({ $0 }) else { throw .unavailable("edge store is closed") }
+        let result = await group.submit(writes)
+        if case .success = result { commitBell.ring() }
+        return try result.get()
+    }
+
+    /// Commits a group of requests in one transaction, each in its own savepoint so that one failing request
+    /// (e.g. a clock far ahead) leaves the others' writes in place.
+    func commitGroup(_ requests: [[LocalWrite]]) async -> [Result<[Version?], YiwangError>] {
+        do {
+            return try await write { db in
+                var highest = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0)
+                var results: [Result<[Version?], YiwangError>] = []
+                results.reserveCapacity(requests.count)
+                for request in requests {
+                    var versions: [Version?] = []
+                    var next = highest
+                    do {
+                        try db.inSavepoint {
+                            let now = self.wallClock.nowMs()
+                            for write in request {
+                                let version = try self.applyLocal(db, write, seq: next + 1, nowMs: now)
+                                versions.append(version)
+                                if version != nil { next += 1 }
+                            }
+                            return .commit
+                        }
+                        highest = next
+                        results.append(.success(versions))
+                    } catch let error as YiwangError {
+                        results.append(.failure(error))
+                    } catch {
+                        results.append(.failure(.storage("local write failed: \(error)")))
+                    }
+                }
+                try EdgeMeta.set(db, EdgeMeta.highestSeq, Int64(highest))
+                try EdgeMeta.set(db, EdgeMeta.lastHLC, self.clock.withLock { $0.last.packed })
+                return results
+            }
+        } catch {
+            return requests.map { _ in .failure(error) }
+        }
+    }
+
+    /// One local write inside the group's transaction: new vector (this node's entry set to `seq`), an HLC
+    /// after the current winner's, merged through `RecordTable.merge`, and the outbox entry.
+    private func applyLocal(_ db: Database, _ write: LocalWrite, seq: UInt64, nowMs: Int64) throws -> Version? {
+        let state = try RecordTable.load(db, dataset: write.dataset, key: write.key)
+        if write.operation == .delete && (state == nil || state!.isDeleted) { return nil }
+        let vector = (state?.vector ?? VersionVector()).setting(nodeID, to: seq)
+        let observed = state?.visible.map(\.hlc).max() ?? .zero
+        let hlc = try clock.withLock { clock throws(YiwangError) in try clock.tick(after: observed, wallMs: nowMs) }
+        let version = Version(
+            dataset: write.dataset, key: write.key, vector: vector, hlc: hlc, origin: nodeID, actor: write.actor,
+            operation: write.operation, value: write.value)
+        let outcome = try RecordTable.merge(db, version, policy: policy(for: write.dataset))
+        guard case .applied = outcome else {
+            throw YiwangError.storage("a local write did not dominate the stored state of its record")
+        }
+        try OutboxTable.insert(db, Change(seq: seq, version: version), committedAtMs: nowMs)
+        return version
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+import YiwangCore
+
+/// The edge node's one SQLite file (`DATA_DIR/edge.sqlite`, WAL, `synchronous=FULL`): its records, conflict
+/// log, outbox and sync cursors. Local writes are group-committed: a write and its outbox entry commit in one
+/// transaction, and the caller is answered only after that commit is durable.
+public final class EdgeStore: Sendable {
+    /// The node this store belongs to (the origin of its local versions).
+    public let nodeID: String
+    let pool: DatabasePool
+    let logger: Logger
+    let wallClock: any WallClock
+    /// The node's hybrid logical clock; its last reading is persisted with every write.
+    let clock: Mutex<HybridLogicalClock>
+    /// How each dataset resolves concurrent versions (default `lww`).
+    let policies: [String: MergePolicy]
+    let writeGroup: Mutex<GroupCommit<[LocalWrite], Result<[Version?], YiwangError>>?> = Mutex(nil)
+    /// Rung after every commit that appended outbox entries, so the uplink wakes up.
+    public let commitBell = Doorbell()
+
+    /// Opens (creating if needed) `directory/edge.sqlite` and runs the migrations.
+    public init(
+        directory: String, nodeID: String, policies: [String: MergePolicy] = [:], wallClock: any WallClock = EdgeWallClock(),
+        logger: Logger
+    ) throws(YiwangError) {
+        self.nodeID = nodeID
+        self.logger = logger
+        self.wallClock = wallClock
+        self.policies = policies
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            configuration.busyMode = .timeout(10)
+            let path = (directory as NSString).appendingPathComponent("edge.sqlite")
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+            let last = try pool.read { db in
+                max(try EdgeMeta.int(db, EdgeMeta.lastHLC) ?? 0, try Int64.fetchOne(db, sql: "SELECT MAX(hlc) FROM outbox") ?? 0)
+            }
+            clock = Mutex(HybridLogicalClock(last: HLCTimestamp(packed: last)))
+        } catch let error as YiwangError {
+            throw error
+        } catch {
+            throw .storage("cannot open the edge store in \(directory): \(error)")
+        }
+        let group = GroupCommit<[LocalWrite], Result<[Version?], YiwangError>> { [unowned self] requests in
+            await self.commitGroup(requests)
+        }
+        writeGroup.withLock { $0 = group }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try RecordTable.createTable(db)
+            try ConflictTable.createTable(db)
+            try OutboxTable.createTable(db)
+            try EdgeMeta.createTable(db)
+        }
+        return migrator
+    }
+
+    func policy(for dataset: String) -> MergePolicy { policies[dataset] ?? .lww }
+
+    /// The stored state of one record, or nil.
+    public func record(dataset: String, key: String) throws(YiwangError) -> RecordState? {
+        try read { db in try RecordTable.load(db, dataset: dataset, key: key) }
+    }
+
+    /// The order-independent digest of a dataset, computed as the hub computes it.
+    public func digest(dataset: String) throws(YiwangError) -> DatasetDigest {
+        try read { db in try RecordTable.digest(db, dataset: dataset) }
+    }
+
+    /// The current HLC reading (for reports).
+    public var currentHLC: HLCTimestamp { clock.withLock { $0.last } }
+
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws(YiwangError) -> T {
+        do {
+            return try pool.read(body)
+        } catch let error as YiwangError {
+            throw error
+        } catch {
+            throw .storage("edge store read failed: \(error)")
+        }
+    }
+
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(YiwangError) -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as YiwangError {
+            throw error
+        } catch {
+            throw .storage("edge store write failed: \(error)")
+        }
+    }
+}
+
+/// The system wall clock, as the edge reads it.
+public struct EdgeWallClock: WallClock {
+    public init() {}
+    public func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+}
