@@ -119,6 +119,8 @@ public struct EdgeRoutes: Sendable {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw YiwangError(code: .valueTooLarge, field: field, message: "body is over the limit of \(limit) bytes")
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw YiwangError(code: .valueTooLarge, field: field, message: "body is over the limit of \(limit) bytes")
         }

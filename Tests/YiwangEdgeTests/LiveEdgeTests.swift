@@ -1,0 +1,124 @@
+import Foundation
+import Synchronization
+import Testing
+import YiwangCore
+import YiwangTesting
+
+/// Real `yiwang-hub` and `yiwang-edge` processes on loopback. Serialized: they share two cores.
+@Suite("Live edge and hub", .serialized)
+struct LiveEdgeTests {
+    @Test("writes reach the hub; a refused change is quarantined and does not block the rest",
+          .timeLimit(.minutes(1)))
+    func writesReachHub() async throws {
+        let dir = try TemporaryDirectory(prefix: "yiwang-live")
+        defer { dir.remove() }
+        let hub = try await LiveHub.start(in: dir)
+        let edge = try await LiveEdge.start(in: dir, hubURL: hub.baseURL)
+        let client = LiveClient()
+        for i in 0..<50 { #expect(try await client.put(edge.baseURL, key: "k\(i)", value: "{\"i\":\(i)}") == 200) }
+        // The hub grants this node `population` only: a `finance` change is refused there, one by one.
+        #expect(try await client.put(edge.baseURL, dataset: "finance", key: "f1", value: "{}") == 200)
+        for i in 50..<100 { #expect(try await client.put(edge.baseURL, key: "k\(i)", value: "{\"i\":\(i)}") == 200) }
+        #expect(try await client.waitDrained(edge.baseURL))
+        #expect(try await client.digest(edge.baseURL) == (try await client.digest(hub.baseURL)))
+        let status = try await client.status(edge.baseURL)
+        #expect(status["quarantined"] as? Int == 1)
+        #expect(status["hubReachable"] as? Bool == true)
+        let quarantine = try await client.json("\(edge.baseURL)/v1/quarantine")
+        let first = (quarantine["quarantined"] as? [[String: Any]])?.first
+        #expect(first?["key"] as? String == "f1")
+        #expect(await edge.process.stop(SIGTERM) == 0)
+    }
+
+    @Test("SIGKILL during a write storm, 20 times: every acknowledged write is kept and reaches the hub once",
+          .timeLimit(.minutes(2)))
+    func killStorm() async throws {
+        let dir = try TemporaryDirectory(prefix: "yiwang-live")
+        defer { dir.remove() }
+        let hub = try await LiveHub.start(in: dir)
+        let acknowledged = Acknowledged()
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<20 {
+            let edge = try await LiveEdge.start(in: dir, hubURL: hub.baseURL)
+            let base = edge.baseURL
+            let killAfter = Int.random(in: 50...300, using: &generator)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        let client = LiveClient()
+                        for i in 0..<10_000 {
+                            let key = "r\(round)-w\(writer)-\(i)"
+                            guard let status = try? await client.put(base, key: key, value: "{\"i\":\(i)}") else {
+                                return  // the edge was killed
+                            }
+                            if status == 200 { acknowledged.record(key, i) }
+                        }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(killAfter))
+                await edge.process.stop(SIGKILL)
+                try await group.waitForAll()
+            }
+        }
+        let edge = try await LiveEdge.start(in: dir, hubURL: hub.baseURL)
+        let client = LiveClient()
+        let written = acknowledged.all
+        #expect(written.count > 100)
+        for (key, i) in written.shuffled().prefix(200) {
+            let record = try await client.json("\(edge.baseURL)/v1/records/population/\(key)")
+            #expect((record["value"] as? [String: Any])?["i"] as? Int == i)
+        }
+        let edgeRecords = try await client.json("\(edge.baseURL)/v1/datasets/population/digest")["records"] as? Int
+        #expect((edgeRecords ?? 0) >= written.count)
+        #expect(try await client.waitDrained(edge.baseURL, seconds: 60))
+        #expect(try await client.digest(edge.baseURL) == (try await client.digest(hub.baseURL)))
+        // Exactly once: the hub applied one change per sequence the node ever numbered.
+        let status = try await client.status(edge.baseURL)
+        let node = try await client.json("\(hub.baseURL)/v1/nodes/430100")
+        #expect(node["highWater"] as? Int == status["highestSeq"] as? Int)
+        #expect(node["changesApplied"] as? Int == status["highestSeq"] as? Int)
+        #expect(await edge.process.stop(SIGTERM) == 0)
+    }
+
+    @Test("hub down then back: the backlog drains; hub data wiped: the node rewinds and the hub ends complete",
+          .timeLimit(.minutes(1)))
+    func hubOutageAndGap() async throws {
+        let dir = try TemporaryDirectory(prefix: "yiwang-live")
+        defer { dir.remove() }
+        var hub = try await LiveHub.start(in: dir)
+        let port = hub.port
+        let edge = try await LiveEdge.start(in: dir, hubURL: hub.baseURL)
+        let client = LiveClient()
+        for i in 0..<20 { #expect(try await client.put(edge.baseURL, key: "a\(i)", value: "{}") == 200) }
+        #expect(try await client.waitDrained(edge.baseURL))
+
+        // Down: the backlog grows and the node says the hub is unreachable.
+        #expect(await hub.process.stop(SIGTERM) == 0)
+        for i in 0..<200 { #expect(try await client.put(edge.baseURL, key: "b\(i)", value: "{\"i\":\(i)}") == 200) }
+        try await Task.sleep(for: .milliseconds(500))
+        var status = try await client.status(edge.baseURL)
+        #expect(status["backlog"] as? Int == 200)
+        #expect(status["hubReachable"] as? Bool == false)
+        hub = try await LiveHub.start(in: dir, port: port)
+        #expect(try await client.waitDrained(edge.baseURL))
+        #expect(try await client.digest(edge.baseURL) == (try await client.digest(hub.baseURL)))
+
+        // Gap: the hub loses its data (restored from nothing); the node resends from its outbox.
+        #expect(await hub.process.stop(SIGKILL) != 0)
+        try FileManager.default.removeItem(atPath: dir.file("hub-data"))
+        hub = try await LiveHub.start(in: dir, port: port)
+        #expect(try await client.put(edge.baseURL, key: "after-gap", value: "{}") == 200)
+        #expect(try await client.waitDrained(edge.baseURL))
+        #expect(try await client.digest(edge.baseURL) == (try await client.digest(hub.baseURL)))
+        status = try await client.status(edge.baseURL)
+        #expect(status["ackedThrough"] as? Int == 221)
+        #expect(await edge.process.stop(SIGTERM) == 0)
+    }
+}
+
+/// The writes the edge acknowledged (200) during the storm, key to value.
+final class Acknowledged: Sendable {
+    private let writes = Mutex<[String: Int]>([:])
+    func record(_ key: String, _ value: Int) { writes.withLock { $0[key] = value } }
+    var all: [String: Int] { writes.withLock { $0 } }
+}

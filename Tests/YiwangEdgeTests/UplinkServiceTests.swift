@@ -1,0 +1,137 @@
+import Foundation
+import ServiceLifecycle
+import Testing
+import YiwangCore
+import YiwangEdge
+import YiwangStore
+import YiwangTesting
+
+/// Runs an uplink against `hub` over a fresh store while `body` runs; then shuts it down gracefully.
+func withUplink(
+    _ hub: FakeHub, maxBatchChanges: Int = 50,
+    _ body: @escaping @Sendable (EdgeStore) async throws -> Void
+) async throws {
+    try await withTemporaryDirectory { dir in
+        var configuration = EdgeConfiguration(
+            nodeID: "430100", hubURL: "http://127.0.0.1:9", dataDirectory: dir.path, datasets: ["population"])
+        configuration.uplink.maxBatchChanges = maxBatchChanges
+        configuration.uplink.lingerMs = 0
+        configuration.uplink.heartbeatIntervalMs = 100
+        configuration.uplink.backoffBaseMs = 5
+        configuration.uplink.backoffCapMs = 40
+        let store = try openStore(dir)
+        let uplink = UplinkService(
+            configuration: configuration, store: store, transport: hub, status: UplinkStatus(), logger: testLogger)
+        let group = ServiceGroup(configuration: .init(services: [uplink], logger: testLogger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await body(store)
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` pass.
+func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if try condition() { return true }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return try condition()
+}
+
+@Suite("Uplink")
+struct UplinkServiceTests {
+    @Test("every write reaches the hub once, in order, in bounded batches", .timeLimit(.minutes(1)))
+    func delivers() async throws {
+        let hub = FakeHub()
+        try await withUplink(hub) { store in
+            _ = try await store.apply((0..<120).map { put("k\($0)") })
+            for i in 0..<30 { _ = try await store.apply(put("single\(i)")) }
+            #expect(try await eventually { try store.summary().ackedThrough == 150 })
+            #expect(try store.summary().backlog == 0)
+        }
+        let state = hub.snapshot
+        #expect(state.applied.count == 150 && state.appliedTwice.isEmpty)
+        #expect(state.batches >= 3)  // 120 changes at most 50 a batch
+    }
+
+    @Test("heartbeats go out when nothing is pending", .timeLimit(.minutes(1)))
+    func heartbeats() async throws {
+        let hub = FakeHub()
+        try await withUplink(hub) { _ in
+            let sent = try await eventually { hub.snapshot.heartbeats >= 3 }
+            #expect(sent)
+        }
+        #expect(hub.snapshot.lastReport?.backlog == 0)
+    }
+
+    @Test("hub down: the backlog grows, then drains when the hub is back", .timeLimit(.minutes(1)))
+    func hubDown() async throws {
+        let hub = FakeHub()
+        hub.set { $0.down = true }
+        try await withUplink(hub) { store in
+            _ = try await store.apply((0..<80).map { put("k\($0)") })
+            try await Task.sleep(for: .milliseconds(200))
+            let summary = try store.summary()
+            #expect(summary.backlog == 80 && summary.lastError?.contains("transport") == true)
+            hub.set { $0.down = false }
+            #expect(try await eventually { try store.summary().ackedThrough == 80 })
+            #expect(try store.summary().lastError == nil)
+        }
+        #expect(hub.snapshot.applied.count == 80)
+    }
+
+    @Test("gap: a hub that lost its data gets everything again from the outbox", .timeLimit(.minutes(1)))
+    func rewind() async throws {
+        let hub = FakeHub()
+        try await withUplink(hub) { store in
+            _ = try await store.apply((0..<60).map { put("k\($0)") })
+            #expect(try await eventually { try store.summary().ackedThrough == 60 })
+            hub.set {
+                $0.highWater = 0  // restored from an empty backup
+                $0.applied = [:]
+            }
+            _ = try await store.apply(put("after"))
+            #expect(try await eventually { hub.snapshot.applied.count == 61 })
+            #expect(try await eventually { try store.summary().ackedThrough == 61 })
+        }
+        #expect(hub.snapshot.appliedTwice.isEmpty)
+    }
+
+    @Test("a change the hub refuses is quarantined and does not block the rest", .timeLimit(.minutes(1)))
+    func quarantine() async throws {
+        let hub = FakeHub()
+        hub.set { $0.rejectKeys = ["bad"] }
+        try await withUplink(hub) { store in
+            _ = try await store.apply([put("a"), put("bad"), put("c")])
+            _ = try await store.apply(put("d"))
+            #expect(try await eventually { try store.summary().ackedThrough == 4 })
+            let summary = try store.summary()
+            #expect(summary.quarantined == 1 && summary.backlog == 0)
+            #expect(try store.quarantined().first?.change.version.key == "bad")
+        }
+        #expect(hub.snapshot.applied.keys.sorted() == [1, 3, 4])
+    }
+
+    @Test("a batch refused whole is halved until the bad change is alone, then quarantined", .timeLimit(.minutes(1)))
+    func refusedBatch() async throws {
+        let hub = FakeHub()
+        hub.set { $0.refuseBatchKeys = ["poison"] }
+        try await withUplink(hub, maxBatchChanges: 16) { store in
+            _ = try await store.apply((0..<10).map { put("k\($0)") } + [put("poison")])
+            #expect(try await eventually { try store.summary().quarantined == 1 })
+            #expect(try store.quarantined().first?.seq == 11)
+            #expect(try store.quarantined().first?.reason?.contains("malformed_batch") == true)
+            #expect(try await eventually { try store.summary().ackedThrough == 10 })
+        }
+        #expect(hub.snapshot.applied.count == 10)
+    }
+}
