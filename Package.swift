@@ -111,5 +111,11 @@ let package = Package(
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
+        // systemd units (verify, security), sd_notify, deploy/install.sh and the sample configs.
+        .testTarget(
+            name: "YiwangOpsTests",
+            dependencies: ["YiwangHTTP", "YiwangTesting"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
