@@ -42,12 +42,12 @@ public struct ProvinceHub: Sendable {
             try await rejectBatch(node: claimedNode, error: error)
             throw error
         }
-        guard topology.node(batch.node) != nil else { throw YiwangError.unknownNode(batch.node) }
         if let claimedNode, claimedNode != batch.node {
             let error = YiwangError.forbidden("batch is for node '\(batch.node)' but was sent as '\(claimedNode)'")
             try await rejectBatch(node: claimedNode, error: error)
             throw error
         }
+        guard topology.node(batch.node) != nil else { throw YiwangError.unknownNode(batch.node) }
         let outcome = try await store.apply(
             batch: batch, policies: topology.policies, grants: topology.grants(for: batch.node), nowMs: clock.nowMs())
         metrics.recordBatch(

@@ -126,6 +126,7 @@ struct BatchApplier {
         try Validation.key(version.key)
         try Validation.actor(version.actor)
         if version.operation == .put { try Validation.value(version.value ?? "") }
+        for entry in version.vector.entries { try Validation.nodeID(entry.node, field: "vector") }
         guard version.vector.counter(for: version.origin) > 0 else {
             throw .invalidVector("the vector has no entry for its origin '\(version.origin)'")
         }
