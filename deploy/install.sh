@@ -75,9 +75,9 @@ fi
 uninstall() {
     if systemd_running; then
         # Template instances too (yiwang-edge@430100.service, ...).
-        local instances
-        instances=$(systemctl list-units --all --plain --no-legend 'yiwang-edge@*' | awk '{print $1}' || true)
-        run systemctl disable --now yiwang-hub.service yiwang-edge.service $instances || true
+        local instances=()
+        mapfile -t instances < <(systemctl list-units --all --plain --no-legend 'yiwang-edge@*' | awk '{print $1}')
+        run systemctl disable --now yiwang-hub.service yiwang-edge.service "${instances[@]}" || true
     fi
     for binary in "${BINARIES[@]}"; do run rm -f "$BINDIR/$binary"; done
     for unit in "${UNITS[@]}"; do run rm -f "$UNITDIR/$unit"; done
