@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "yiwang-hub", targets: ["yiwang-hub"]),
         .executable(name: "yiwang-edge", targets: ["yiwang-edge"]),
         .executable(name: "yiwangctl", targets: ["yiwangctl"]),
+        .executable(name: "yiwang-chaos", targets: ["yiwang-chaos"]),
         .library(name: "YiwangCore", targets: ["YiwangCore"]),
         .library(name: "YiwangTesting", targets: ["YiwangTesting"]),
     ],
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
     ],
     targets: [
         // C shims: zlib (inflate/deflate macros) and libcurl (variadic setopt).
@@ -88,6 +90,22 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
+        // Fault proxy (Toxiproxy-like) for chaos tests: pure fault model and shaping, NIO proxy, control API.
+        .target(
+            name: "YiwangChaos",
+            dependencies: ["YiwangCore", "YiwangHTTP",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "yiwang-chaos",
+            dependencies: ["YiwangChaos", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         // Test kit: temporary directories, daemon process launcher.
         .target(
             name: "YiwangTesting",
@@ -115,6 +133,13 @@ let package = Package(
         .testTarget(
             name: "YiwangOpsTests",
             dependencies: ["YiwangHTTP", "YiwangTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "YiwangChaosTests",
+            dependencies: ["YiwangChaos", "YiwangCore", "YiwangHTTP", "YiwangTesting",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
     ]
