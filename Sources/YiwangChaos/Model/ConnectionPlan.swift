@@ -16,11 +16,22 @@ public struct FlowPlan: Sendable, Hashable {
         public var averageSize: Int
         public var sizeVariation: Int
         public var delayMs: Int
+
+        public init(averageSize: Int, sizeVariation: Int, delayMs: Int) {
+            self.averageSize = averageSize
+            self.sizeVariation = sizeVariation
+            self.delayMs = delayMs
+        }
     }
 
     public struct Limit: Sendable, Hashable {
         public var name: String
         public var bytes: Int
+
+        public init(name: String, bytes: Int) {
+            self.name = name
+            self.bytes = bytes
+        }
     }
 
     public init() {}

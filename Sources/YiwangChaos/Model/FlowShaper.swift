@@ -6,6 +6,12 @@ public struct ChunkDecision: Sendable, Hashable {
         public var offset: Int
         public var length: Int
         public var deliverAtNs: UInt64
+
+        public init(offset: Int, length: Int, deliverAtNs: UInt64) {
+            self.offset = offset
+            self.length = length
+            self.deliverAtNs = deliverAtNs
+        }
     }
 
     public var pieces: [Piece] = []
