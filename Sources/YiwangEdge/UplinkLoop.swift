@@ -126,6 +126,7 @@ struct UplinkLoop {
                            "yiwang.batch.count": .stringConvertible(batch.entries.count),
                            "yiwang.high_water": .stringConvertible(ack.highWater)])
         }
+        if !ack.rejected.isEmpty { refreshQuarantineGauge() }
         for rejection in ack.rejected {
             service.metrics.changesQuarantined.increment()
             logger.warning(
@@ -158,6 +159,7 @@ struct UplinkLoop {
         let seq = batch.firstSeq
         try await service.store.quarantine(seq: seq, reason: reason)
         service.metrics.changesQuarantined.increment()
+        refreshQuarantineGauge()
         skipped.insert(seq)
         cursor = seq + 1
         batchLimit = uplink.maxBatchChanges
@@ -174,8 +176,13 @@ struct UplinkLoop {
         let now = service.nowMs()
         guard now - lastPruneMs >= 60_000 else { return }
         lastPruneMs = now
+        refreshQuarantineGauge()
         let pruned = try await service.store.prune(ackedBeforeMs: now - uplink.retentionMs)
         if pruned > 0 { logger.info("outbox pruned", metadata: ["yiwang.pruned": .stringConvertible(pruned)]) }
+    }
+
+    private func refreshQuarantineGauge() {
+        if let summary = try? service.store.summary() { service.metrics.quarantined.record(Int64(summary.quarantined)) }
     }
 
     private func updateGauges(_ batch: OutboxBatch) {

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import YiwangCore
-@testable import YiwangStore
+import YiwangStore
 
 @Suite("Edge store")
 struct EdgeStoreTests {
@@ -117,7 +117,7 @@ struct EdgeStoreTests {
             let clock = ManualWallClock(1_700_000_000_000)
             let store = try openStore(dir, clock: clock)
             // A version from a node whose clock is an hour ahead makes a later local write refuse (clock ahead).
-            try await store.mergeForTest(
+            _ = try await store.mergeRemote(
                 Version(
                     dataset: "population", key: "future", vector: VersionVector(["other": 1]),
                     hlc: HLCTimestamp(wallMs: 1_700_000_000_000 + 3_600_000), origin: "other", actor: "x",
@@ -178,12 +178,5 @@ struct EdgeStoreTests {
             #expect(try await store.prune(ackedBeforeMs: clock.nowMs() + 1) == 10)
             #expect(try store.summary().backlog == 0)
         }
-    }
-}
-
-extension EdgeStore {
-    /// Merges a version from another node, as the downlink will.
-    func mergeForTest(_ version: Version) async throws {
-        try await write { db in _ = try RecordTable.merge(db, version, policy: .lww) }
     }
 }

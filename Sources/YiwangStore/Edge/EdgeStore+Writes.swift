@@ -67,11 +67,30 @@ extension EdgeStore {
         let version = Version(
             dataset: write.dataset, key: write.key, vector: vector, hlc: hlc, origin: nodeID, actor: write.actor,
             operation: write.operation, value: write.value)
-        let outcome = try RecordTable.merge(db, version, policy: policy(for: write.dataset))
+        let outcome = try RecordTable.merge(db, version, into: state, policy: policy(for: write.dataset))
         guard case .applied = outcome else {
             throw YiwangError.storage("a local write did not dominate the stored state of its record")
         }
         try OutboxTable.insert(db, Change(seq: seq, version: version), committedAtMs: nowMs)
         return version
+    }
+}
+
+extension EdgeStore {
+    /// Merges a version from another replica (the hub's downlink) through `RecordTable.merge`, logging any
+    /// conflict; it is not added to this node's outbox. The clock observes its HLC unless that is too far ahead
+    /// (a later local write to that record is then refused as `clock_ahead` until the wall clock catches up).
+    @discardableResult
+    public func mergeRemote(_ version: Version) async throws(YiwangError) -> MergeOutcome {
+        let nowMs = wallClock.nowMs()
+        _ = clock.withLock { clock in try? clock.receive(version.hlc, wallMs: nowMs) }
+        return try await write { db in
+            let outcome = try RecordTable.merge(db, version, policy: self.policy(for: version.dataset))
+            if case .conflict(_, let conflicts) = outcome {
+                for conflict in conflicts { try ConflictTable.append(db, conflict, atMs: nowMs) }
+            }
+            try EdgeMeta.set(db, EdgeMeta.lastHLC, self.clock.withLock { $0.last.packed })
+            return outcome
+        }
     }
 }

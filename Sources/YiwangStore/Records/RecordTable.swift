@@ -62,7 +62,15 @@ public enum RecordTable {
     /// Merges `version` into the stored state by the core's rules and stores the result.
     @discardableResult
     public static func merge(_ db: Database, _ version: Version, policy: MergePolicy) throws -> MergeOutcome {
-        let current = try load(db, dataset: version.dataset, key: version.key)
+        try merge(db, version, into: try load(db, dataset: version.dataset, key: version.key), policy: policy)
+    }
+
+    /// Merges `version` into `current`, the record's state the caller has just loaded in this same transaction
+    /// (so a local write, which reads the state to build its vector, does not load it twice).
+    @discardableResult
+    public static func merge(_ db: Database, _ version: Version, into current: RecordState?, policy: MergePolicy)
+        throws -> MergeOutcome
+    {
         let outcome = Merge.merge(version, into: current, policy: policy)
         if let state = outcome.newState {
             try store(db, dataset: version.dataset, key: version.key, state: state)
