@@ -109,12 +109,9 @@ final class ProxyConnection {
             deliver(slice, on: flow, at: piece.deliverAtNs, now: now)
         }
         if let closeAt = decision.closeAtNs {
-            loop.scheduleTask(deadline: .uptimeNanoseconds(closeAt)) { [self] in
-                guard !isClosing else { return }
-                stats.update { $0.connectionsCut += 1 }
-                logger.debug("connection cut", metadata: ["yiwang.fault.type": "limit_data"])
-                close()
-            }
+            stats.update { $0.connectionsCut += 1 }
+            logger.debug("connection cut", metadata: ["yiwang.fault.type": "limit_data", "yiwang.flow": "\(flow)"])
+            loop.scheduleTask(deadline: .uptimeNanoseconds(closeAt)) { [self] in close() }
         }
     }
 
