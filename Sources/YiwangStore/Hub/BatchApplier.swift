@@ -89,10 +89,9 @@ struct BatchApplier {
         do {
             try validate(version)
             let policy = policies[version.dataset] ?? .lww
-            if let current = try RecordTable.load(db, dataset: version.dataset, key: version.key) {
-                try checkNotBackwards(version, current: current)
-            }
-            switch try RecordTable.merge(db, version, policy: policy) {
+            let current = try RecordTable.load(db, dataset: version.dataset, key: version.key)
+            if let current { try checkNotBackwards(version, current: current) }
+            switch try RecordTable.merge(db, version, into: current, policy: policy) {
             case .applied:
                 applied += 1
                 node.changesApplied += 1
@@ -137,8 +136,9 @@ struct BatchApplier {
     /// An origin's counter only grows: a new version (not already covered) must carry a higher counter for
     /// its origin than any version of the record the hub has seen; else the node reused a counter.
     private func checkNotBackwards(_ version: Version, current: RecordState) throws(YiwangError) {
-        if version.vector.isCovered(by: current.vector) { return }
-        let seen = current.vector.counter(for: version.origin)
+        let stored = current.vector
+        if version.vector.isCovered(by: stored) { return }
+        let seen = stored.counter(for: version.origin)
         let incoming = version.vector.counter(for: version.origin)
         if incoming <= seen {
             throw .invalidVector(
