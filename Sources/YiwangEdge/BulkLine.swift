@@ -14,7 +14,8 @@ struct BulkLine {
         let bytes = Array(line)
         var scanner = JSONSpanScanner(bytes: bytes)
         guard let members = scanner.topLevelMembers() else {
-            throw bad("line", "not a JSON object (expected {\"key\":..,\"value\":{..}} or {\"key\":..,\"delete\":true})")
+            throw bad(
+                "line", "not a JSON object (expected {\"key\":..,\"value\":{..}} or {\"key\":..,\"delete\":true})")
         }
         var key: String?
         var value: String?
@@ -69,7 +70,8 @@ struct JSONSpanScanner {
         }
         while true {
             skipSpace()
-            guard let nameSpan = skipString(), let name = Self.decodeString(String(decoding: bytes[nameSpan], as: UTF8.self))
+            guard let nameSpan = skipString(),
+                let name = Self.decodeString(String(decoding: bytes[nameSpan], as: UTF8.self))
             else { return nil }
             skipSpace()
             guard next() == UInt8(ascii: ":") else { return nil }
@@ -143,7 +145,8 @@ struct JSONSpanScanner {
             return false
         }
         let start = index
-        while let b = peek(), b != UInt8(ascii: ","), b != UInt8(ascii: "}"), b != 0x20, b != 0x09, b != 0x0A, b != 0x0D {
+        while let b = peek(), b != UInt8(ascii: ","), b != UInt8(ascii: "}"), b != 0x20, b != 0x09, b != 0x0A, b != 0x0D
+        {
             index += 1
         }
         return index > start

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import YiwangCore
+import YiwangHTTP
 import YiwangStore
 
 /// Builds the edge daemon: the store, the local HTTP API, and the uplink, as one Hummingbird application
@@ -10,9 +11,11 @@ import YiwangStore
 /// the batch in flight).
 public enum EdgeApplication {
     /// Opens the store and assembles the application. `transport` defaults to libcurl against the hub.
+    /// `notifier` tells systemd when the node is ready, that it is alive, and when it stops.
     public static func make(
         configuration: EdgeConfiguration, transport: (any SyncTransport)? = nil,
-        metricsText: @escaping @Sendable () -> [UInt8] = { [] }, logger: Logger
+        metricsText: @escaping @Sendable () -> [UInt8] = { [] },
+        notifier: SystemdNotifier = SystemdNotifier(environment: [:]), logger: Logger
     ) throws(YiwangError) -> some ApplicationProtocol {
         try configuration.validate()
         var logger = logger
@@ -32,10 +35,11 @@ public enum EdgeApplication {
             configuration: .init(
                 address: .hostname(configuration.listenHost, port: configuration.listenPort),
                 serverName: "yiwang-edge"),
-            services: [uplink],
+            services: [SystemdService(notifier: notifier, store: store, logger: logger), uplink],
             onServerRunning: { channel in
-                serverLogger.info(
-                    "listening", metadata: ["yiwang.address": .string(Self.address(channel, configuration))])
+                let address = Self.address(channel, configuration)
+                serverLogger.info("listening", metadata: ["yiwang.address": .string(address)])
+                try? notifier.ready(status: "node \(configuration.nodeID) listening on \(address)")
             },
             logger: logger)
     }

@@ -1,6 +1,6 @@
 import Foundation
-import YiwangCore
 import Yams
+import YiwangCore
 
 extension EdgeConfiguration {
     /// The keys an edge config file (YAML) may hold; durations take `500ms`, `30s`, `5m`, `1h`, `1d`.
@@ -32,7 +32,9 @@ extension EdgeConfiguration {
         let text = "\(value)"
         func fail(_ why: String) -> YiwangError { .invalidConfig(file: file, key: key, why) }
         func duration() throws(YiwangError) -> Int64 {
-            guard let ms = Self.milliseconds(text) else { throw fail("'\(text)' is not a duration (e.g. 500ms, 5s, 1h)") }
+            guard let ms = Self.milliseconds(text) else {
+                throw fail("'\(text)' is not a duration (e.g. 500ms, 5s, 1h)")
+            }
             return ms
         }
         func count(minimum: Int = 1) throws(YiwangError) -> Int {

@@ -1,3 +1,4 @@
+import Foundation
 import YiwangCore
 import YiwangHTTP
 
@@ -70,28 +71,32 @@ public struct EdgeConfiguration: Sendable, Hashable {
         self.datasets = datasets
     }
 
-    /// Checks every setting; the error names the key at fault.
+    /// Checks every setting; the error names the key at fault (as `file_key (--flag)`) and the file.
     public func validate(file: String? = nil) throws(YiwangError) {
-        func bad(_ key: String, _ why: String) -> YiwangError { .invalidConfig(file: file, key: key, why) }
-        do { try Validation.nodeID(nodeID, field: "node-id") } catch { throw bad("node-id", error.message) }
+        func bad(_ key: String, _ why: String) -> YiwangError {
+            .invalidConfig(file: file, key: "\(key) (--\(key.replacingOccurrences(of: "_", with: "-")))", why)
+        }
+        guard !nodeID.isEmpty else { throw bad("node_id", "required: this node's id") }
+        do { try Validation.nodeID(nodeID, field: "node_id") } catch { throw bad("node_id", error.message) }
+        guard !hubURL.isEmpty else { throw bad("hub", "required: the hub's base URL") }
         guard hubURL.hasPrefix("http://") || hubURL.hasPrefix("https://") else {
             throw bad("hub", "must be an http:// or https:// URL")
         }
-        guard !dataDirectory.isEmpty else { throw bad("data-dir", "must not be empty") }
+        guard !dataDirectory.isEmpty else { throw bad("data_dir", "required: the node's data directory") }
         guard (0...65535).contains(listenPort) else { throw bad("listen", "port must be 0 to 65535") }
-        guard !datasets.isEmpty else { throw bad("datasets", "list at least one dataset") }
+        guard !datasets.isEmpty else { throw bad("datasets", "required: list at least one dataset") }
         for dataset in datasets {
             do { try Validation.dataset(dataset, field: "datasets") } catch { throw bad("datasets", error.message) }
         }
-        guard uplink.maxBatchChanges >= 1 else { throw bad("batch-max-changes", "must be at least 1") }
-        guard uplink.maxBatchBytes >= 1024 else { throw bad("batch-max-bytes", "must be at least 1024") }
-        guard uplink.heartbeatIntervalMs >= 100 else { throw bad("heartbeat-ms", "must be at least 100") }
-        guard uplink.lingerMs >= 0 else { throw bad("linger-ms", "must not be negative") }
+        guard uplink.maxBatchChanges >= 1 else { throw bad("batch_max_changes", "must be at least 1") }
+        guard uplink.maxBatchBytes >= 1024 else { throw bad("batch_max_bytes", "must be at least 1024") }
+        guard uplink.heartbeatIntervalMs >= 100 else { throw bad("heartbeat", "must be at least 100ms") }
+        guard uplink.lingerMs >= 0 else { throw bad("linger", "must not be negative") }
         guard uplink.retentionMs >= 0 else { throw bad("retention", "must not be negative") }
         guard uplink.backoffBaseMs > 0, uplink.backoffCapMs >= uplink.backoffBaseMs else {
-            throw bad("backoff-cap-ms", "backoff base must be positive and not above the cap")
+            throw bad("backoff_cap", "backoff base must be positive and not above the cap")
         }
-        guard maxValueBytes > 0 else { throw bad("max-value-bytes", "must be positive") }
+        guard maxValueBytes > 0 else { throw bad("max_value_bytes", "must be positive") }
     }
 
     /// The hub's sync endpoint.

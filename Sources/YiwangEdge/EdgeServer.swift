@@ -4,14 +4,16 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import YiwangCore
+import YiwangHTTP
 
 extension EdgeApplication {
     /// Opens the store, serves the API and runs the uplink until SIGTERM/SIGINT; returns once shut down
     /// (HTTP server first, then the uplink after its batch in flight).
     public static func run(
-        configuration: EdgeConfiguration, metricsText: @escaping @Sendable () -> [UInt8] = { [] }, logger: Logger
+        configuration: EdgeConfiguration, metricsText: @escaping @Sendable () -> [UInt8] = { [] },
+        notifier: SystemdNotifier = SystemdNotifier(environment: [:]), logger: Logger
     ) async throws {
-        let app = try make(configuration: configuration, metricsText: metricsText, logger: logger)
+        let app = try make(configuration: configuration, metricsText: metricsText, notifier: notifier, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

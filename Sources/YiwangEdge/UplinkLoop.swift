@@ -101,8 +101,10 @@ struct UplinkLoop {
             service.metrics.rewinds.increment()
             logger.notice(
                 "hub asked to rewind",
-                metadata: ["yiwang.batch.seq": .stringConvertible(batch.firstSeq),
-                           "yiwang.expected_seq": .stringConvertible(expected)])
+                metadata: [
+                    "yiwang.batch.seq": .stringConvertible(batch.firstSeq),
+                    "yiwang.expected_seq": .stringConvertible(expected),
+                ])
             try await service.store.applyAck(highWater: expected - 1, rejected: [], nowMs: now)
             cursor = expected
             if skipped.contains(expected) {
@@ -122,17 +124,21 @@ struct UplinkLoop {
             service.metrics.changesAcked.increment(by: Int64(batch.entries.count - ack.rejected.count))
             logger.debug(
                 "batch acknowledged",
-                metadata: ["yiwang.batch.seq": .stringConvertible(batch.firstSeq),
-                           "yiwang.batch.count": .stringConvertible(batch.entries.count),
-                           "yiwang.high_water": .stringConvertible(ack.highWater)])
+                metadata: [
+                    "yiwang.batch.seq": .stringConvertible(batch.firstSeq),
+                    "yiwang.batch.count": .stringConvertible(batch.entries.count),
+                    "yiwang.high_water": .stringConvertible(ack.highWater),
+                ])
         }
         if !ack.rejected.isEmpty { refreshQuarantineGauge() }
         for rejection in ack.rejected {
             service.metrics.changesQuarantined.increment()
             logger.warning(
                 "hub refused a change; quarantined",
-                metadata: ["yiwang.batch.seq": .stringConvertible(rejection.seq),
-                           "yiwang.error": .string(rejection.error)])
+                metadata: [
+                    "yiwang.batch.seq": .stringConvertible(rejection.seq),
+                    "yiwang.error": .string(rejection.error),
+                ])
         }
     }
 
@@ -145,9 +151,11 @@ struct UplinkLoop {
         let reason = Self.reason(status: status, body: body)
         logger.warning(
             "hub refused a batch",
-            metadata: ["yiwang.batch.seq": .stringConvertible(batch.firstSeq),
-                       "yiwang.batch.count": .stringConvertible(batch.entries.count),
-                       "yiwang.error": .string(reason)])
+            metadata: [
+                "yiwang.batch.seq": .stringConvertible(batch.firstSeq),
+                "yiwang.batch.count": .stringConvertible(batch.entries.count),
+                "yiwang.error": .string(reason),
+            ])
         guard refusals >= uplink.refusedBatchAttempts else {
             throw YiwangError.unavailable("the hub refused batch \(batch.firstSeq): \(reason)")
         }

@@ -32,7 +32,9 @@ extension EdgeCommand {
         if let ms = try duration(retention, flag: "--retention") { settings.uplink.retentionMs = ms }
         if let ms = try duration(backoffBase, flag: "--backoff-base") { settings.uplink.backoffBaseMs = ms }
         if let ms = try duration(backoffCap, flag: "--backoff-cap") { settings.uplink.backoffCapMs = ms }
-        if let ms = try duration(connectTimeout, flag: "--connect-timeout") { settings.transport.connectTimeoutMs = Int(ms) }
+        if let ms = try duration(connectTimeout, flag: "--connect-timeout") {
+            settings.transport.connectTimeoutMs = Int(ms)
+        }
         if let ms = try duration(totalTimeout, flag: "--total-timeout") { settings.transport.totalTimeoutMs = Int(ms) }
         if let proxy { settings.transport.proxy = proxy }
         if let caFile { settings.transport.caFile = caFile }

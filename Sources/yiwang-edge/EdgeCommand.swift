@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import YiwangCore
 import YiwangEdge
+import YiwangHTTP
 
 /// `yiwang-edge`: the city/county node daemon. A flag beats the config file, which beats the default.
 @main
@@ -12,9 +13,10 @@ struct EdgeCommand: AsyncParsableCommand {
         abstract: "The Yiwang city/county node: serves local writes durably and ships them to the hub.",
         discussion: """
             Config file keys (YAML): \(EdgeConfiguration.fileKeys.joined(separator: ", ")).
-            Durations are written 500ms, 5s, 5m, 1h or 1d. Logs go to stdout, one line per event; once bound
-            the node logs "listening" with yiwang.address=HOST:PORT. SIGTERM/SIGINT stop taking writes, finish
-            the batch in flight and exit 0.
+
+            Durations are written 500ms, 5s, 5m, 1h or 1d. Logs go to stdout, one line per event; once bound \
+            the node logs "listening" with yiwang.address=HOST:PORT. SIGTERM/SIGINT stop taking writes, finish \
+            the batch in flight and exit 0. Under systemd (Type=notify) it reports READY, WATCHDOG and STOPPING.
             """)
 
     @Option(help: "This node's id (region code, [0-9A-Za-z._-]{1,64}).")
@@ -99,7 +101,9 @@ struct EdgeCommand: AsyncParsableCommand {
         }
         let metricsText = EdgeApplication.bootstrapPrometheus()
         do {
-            try await EdgeApplication.run(configuration: settings, metricsText: metricsText, logger: logger)
+            try await EdgeApplication.run(
+                configuration: settings, metricsText: metricsText,
+                notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), logger: logger)
         } catch let error as YiwangError {
             fail(error.description)
         } catch {

@@ -35,7 +35,8 @@ struct EdgeBenchmarks {
                         let client = LiveClient()
                         for i in 0..<(puts / clients) {
                             let t = ContinuousClock.now
-                            let status = try await client.put(edge.baseURL, key: "c\(clients)-\(c)-\(i)", value: "{\"i\":\(i)}")
+                            let status = try await client.put(
+                                edge.baseURL, key: "c\(clients)-\(c)-\(i)", value: "{\"i\":\(i)}")
                             precondition(status == 200)
                             let ms = Self.seconds(ContinuousClock.now - t) * 1000
                             latencies.add(ms)
@@ -48,8 +49,10 @@ struct EdgeBenchmarks {
             let sorted = latencies.all.sorted()
             let p50 = sorted[sorted.count / 2]
             let p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
-            print(String(format: "edge PUT, %2d clients: p50 %.2f ms, p99 %.2f ms, %.0f writes/s", clients, p50, p99,
-                         Double(sorted.count) / elapsed))
+            print(
+                String(
+                    format: "edge PUT, %2d clients: p50 %.2f ms, p99 %.2f ms, %.0f writes/s", clients, p50, p99,
+                    Double(sorted.count) / elapsed))
         }
         await edge.process.stop(SIGTERM)
     }
@@ -89,8 +92,10 @@ struct EdgeBenchmarks {
             _ = try await store.apply(writes)
         }
         let edgeRate = Double(rows) / Self.seconds(ContinuousClock.now - edgeStart)
-        print(String(format: "bulk import, %d rows: edge store %.0f rows/s, raw SQLite insert %.0f rows/s (%.0f%%)",
-                     rows, edgeRate, rawRate, 100 * edgeRate / rawRate))
+        print(
+            String(
+                format: "bulk import, %d rows: edge store %.0f rows/s, raw SQLite insert %.0f rows/s (%.0f%%)",
+                rows, edgeRate, rawRate, 100 * edgeRate / rawRate))
     }
 
     @Test("time to drain a backlog to a local hub", .timeLimit(.minutes(15)))
@@ -101,9 +106,10 @@ struct EdgeBenchmarks {
         do {
             let store = try EdgeStore(directory: dir.file("edge-data"), nodeID: "430100", logger: testLogger)
             for start in stride(from: 0, to: backlog, by: 10_000) {
-                _ = try await store.apply((start..<min(backlog, start + 10_000)).map {
-                    LocalWrite.put(dataset: "population", key: "k\($0)", actor: "bench", value: "{\"i\":\($0)}")
-                })
+                _ = try await store.apply(
+                    (start..<min(backlog, start + 10_000)).map {
+                        LocalWrite.put(dataset: "population", key: "k\($0)", actor: "bench", value: "{\"i\":\($0)}")
+                    })
             }
         }
         let hub = try await LiveHub.start(in: dir)
@@ -112,8 +118,10 @@ struct EdgeBenchmarks {
         let client = LiveClient()
         let drained = try await client.waitDrained(edge.baseURL, seconds: 600)
         let elapsed = Self.seconds(ContinuousClock.now - started)
-        print(String(format: "drain %d changes to a local hub: %.1f s (%.0f changes/s)%@", backlog, elapsed,
-                     Double(backlog) / elapsed, drained ? "" : " NOT DRAINED"))
+        print(
+            String(
+                format: "drain %d changes to a local hub: %.1f s (%.0f changes/s)%@", backlog, elapsed,
+                Double(backlog) / elapsed, drained ? "" : " NOT DRAINED"))
         #expect(drained)
         #expect(try await client.digest(edge.baseURL) == (try await client.digest(hub.baseURL)))
         await edge.process.stop(SIGTERM)

@@ -70,6 +70,20 @@ struct EdgeRoutesTests {
         }
     }
 
+    @Test("keys are percent-decoded from the path", .timeLimit(.minutes(1)))
+    func percentEncodedKey() async throws {
+        try await withEdgeApp { client, store in
+            try await client.execute(
+                uri: "/v1/records/population/a%20b%2Fc%25", method: .put, headers: actor, body: ByteBuffer(string: "{}")
+            ) { response in
+                #expect(response.status == .ok)
+                let body = try json(response)
+                #expect(body["key"] as? String == "a b/c%")
+            }
+            #expect(try store.record(dataset: "population", key: "a b/c%") != nil)
+        }
+    }
+
     struct BadWrite: Sendable, CustomStringConvertible {
         var description: String
         var path: String
@@ -80,29 +94,39 @@ struct EdgeRoutesTests {
     }
 
     static let badWrites: [BadWrite] = [
-        BadWrite(description: "missing actor", path: "/v1/records/population/k", headers: [:], body: "{}",
-                 status: .badRequest, field: "actor"),
-        BadWrite(description: "array value", path: "/v1/records/population/k", headers: actor, body: "[1]",
-                 status: .badRequest, field: "value"),
-        BadWrite(description: "number value", path: "/v1/records/population/k", headers: actor, body: "12",
-                 status: .badRequest, field: "value"),
-        BadWrite(description: "malformed JSON", path: "/v1/records/population/k", headers: actor, body: "{\"a\":",
-                 status: .badRequest, field: "value"),
-        BadWrite(description: "empty body", path: "/v1/records/population/k", headers: actor, body: "",
-                 status: .badRequest, field: "value"),
-        BadWrite(description: "oversized value", path: "/v1/records/population/k", headers: actor,
-                 body: "{\"s\":\"" + String(repeating: "x", count: 5000) + "\"}", status: .contentTooLarge,
-                 field: "value"),
-        BadWrite(description: "key too long", path: "/v1/records/population/" + String(repeating: "k", count: 600),
-                 headers: actor, body: "{}", status: .badRequest, field: "key"),
-        BadWrite(description: "dataset not held", path: "/v1/records/medical/k", headers: actor, body: "{}",
-                 status: .notFound, field: "dataset"),
-        BadWrite(description: "invalid dataset name", path: "/v1/records/pop%20ulation/k", headers: actor, body: "{}",
-                 status: .badRequest, field: "dataset"),
+        BadWrite(
+            description: "missing actor", path: "/v1/records/population/k", headers: [:], body: "{}",
+            status: .badRequest, field: "actor"),
+        BadWrite(
+            description: "array value", path: "/v1/records/population/k", headers: actor, body: "[1]",
+            status: .badRequest, field: "value"),
+        BadWrite(
+            description: "number value", path: "/v1/records/population/k", headers: actor, body: "12",
+            status: .badRequest, field: "value"),
+        BadWrite(
+            description: "malformed JSON", path: "/v1/records/population/k", headers: actor, body: "{\"a\":",
+            status: .badRequest, field: "value"),
+        BadWrite(
+            description: "empty body", path: "/v1/records/population/k", headers: actor, body: "",
+            status: .badRequest, field: "value"),
+        BadWrite(
+            description: "oversized value", path: "/v1/records/population/k", headers: actor,
+            body: "{\"s\":\"" + String(repeating: "x", count: 5000) + "\"}", status: .contentTooLarge,
+            field: "value"),
+        BadWrite(
+            description: "key too long", path: "/v1/records/population/" + String(repeating: "k", count: 600),
+            headers: actor, body: "{}", status: .badRequest, field: "key"),
+        BadWrite(
+            description: "dataset not held", path: "/v1/records/medical/k", headers: actor, body: "{}",
+            status: .notFound, field: "dataset"),
+        BadWrite(
+            description: "invalid dataset name", path: "/v1/records/pop%20ulation/k", headers: actor, body: "{}",
+            status: .badRequest, field: "dataset"),
     ]
 
-    @Test("bad writes get a JSON error naming the field, and write nothing", .timeLimit(.minutes(1)),
-          arguments: badWrites)
+    @Test(
+        "bad writes get a JSON error naming the field, and write nothing", .timeLimit(.minutes(1)),
+        arguments: badWrites)
     func badWrite(_ bad: BadWrite) async throws {
         try await withEdgeApp { client, store in
             try await client.execute(
@@ -121,7 +145,8 @@ struct EdgeRoutesTests {
     @Test("bulk JSON Lines import", .timeLimit(.minutes(1)))
     func bulkImport() async throws {
         try await withEdgeApp { client, store in
-            let lines = (0..<300).map { "{\"key\":\"k\($0)\",\"value\":{\"i\":\($0),\"s\":\"a,b}\"}}" }
+            let lines =
+                (0..<300).map { "{\"key\":\"k\($0)\",\"value\":{\"i\":\($0),\"s\":\"a,b}\"}}" }
                 + ["", "{\"key\":\"k1\",\"delete\":true}", "{\"key\":\"never\",\"delete\":true}"]
             try await client.execute(
                 uri: "/v1/records/population", method: .post, headers: actor,
@@ -140,12 +165,14 @@ struct EdgeRoutesTests {
         }
     }
 
-    @Test("a bad bulk line names its line number and field, and nothing is written", .timeLimit(.minutes(1)),
-          arguments: [
-            ("{\"key\":\"x\",\"value\":[1]}", "value"), ("{\"value\":{}}", "key"), ("{\"key\":\"\",\"value\":{}}", "key"),
+    @Test(
+        "a bad bulk line names its line number and field, and nothing is written", .timeLimit(.minutes(1)),
+        arguments: [
+            ("{\"key\":\"x\",\"value\":[1]}", "value"), ("{\"value\":{}}", "key"),
+            ("{\"key\":\"\",\"value\":{}}", "key"),
             ("{\"key\":\"x\",\"value\":{},\"color\":1}", "color"), ("not json", "line"),
             ("{\"key\":\"x\"}", "value"), ("{\"key\":\"x\",\"delete\":\"yes\"}", "delete"),
-          ])
+        ])
     func badBulkLine(_ line: String, _ field: String) async throws {
         try await withEdgeApp { client, store in
             let body = "{\"key\":\"a\",\"value\":{}}\n{\"key\":\"b\",\"value\":{}}\n" + line + "\n"

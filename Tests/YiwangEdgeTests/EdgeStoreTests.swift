@@ -27,8 +27,9 @@ struct EdgeStoreTests {
         }
     }
 
-    @Test("a delete of a missing record writes nothing; a delete of a record writes a tombstone",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "a delete of a missing record writes nothing; a delete of a record writes a tombstone",
+        .timeLimit(.minutes(1)))
     func deletes() async throws {
         try await withTemporaryDirectory { dir in
             let store = try openStore(dir)

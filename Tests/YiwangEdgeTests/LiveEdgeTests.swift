@@ -7,8 +7,9 @@ import YiwangTesting
 /// Real `yiwang-hub` and `yiwang-edge` processes on loopback. Serialized: they share two cores.
 @Suite("Live edge and hub", .serialized)
 struct LiveEdgeTests {
-    @Test("writes reach the hub; a refused change is quarantined and does not block the rest",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "writes reach the hub; a refused change is quarantined and does not block the rest",
+        .timeLimit(.minutes(1)))
     func writesReachHub() async throws {
         let dir = try TemporaryDirectory(prefix: "yiwang-live")
         defer { dir.remove() }
@@ -30,8 +31,9 @@ struct LiveEdgeTests {
         #expect(await edge.process.stop(SIGTERM) == 0)
     }
 
-    @Test("SIGKILL during a write storm, 20 times: every acknowledged write is kept and reaches the hub once",
-          .timeLimit(.minutes(2)))
+    @Test(
+        "SIGKILL during a write storm, 20 times: every acknowledged write is kept and reaches the hub once",
+        .timeLimit(.minutes(2)))
     func killStorm() async throws {
         let dir = try TemporaryDirectory(prefix: "yiwang-live")
         defer { dir.remove() }
@@ -80,33 +82,49 @@ struct LiveEdgeTests {
         #expect(await edge.process.stop(SIGTERM) == 0)
     }
 
-    @Test("hub down then back: the backlog drains; hub data wiped: the node rewinds and the hub ends complete",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "hub down then back: stale while the old backlog drains, then realtime; hub data wiped: the node rewinds",
+        .timeLimit(.minutes(1)))
     func hubOutageAndGap() async throws {
         let dir = try TemporaryDirectory(prefix: "yiwang-live")
         defer { dir.remove() }
-        var hub = try await LiveHub.start(in: dir)
+        let thresholds = ["--realtime-within", "1s", "--stale-after", "2s", "--offline-after", "5s"]
+        var hub = try await LiveHub.start(in: dir, extra: thresholds)
         let port = hub.port
-        let edge = try await LiveEdge.start(in: dir, hubURL: hub.baseURL)
+        // One change per batch, so the drain takes long enough to watch.
+        let edge = try await LiveEdge.start(in: dir, hubURL: hub.baseURL, extra: ["--batch-max-changes", "1"])
         let client = LiveClient()
         for i in 0..<20 { #expect(try await client.put(edge.baseURL, key: "a\(i)", value: "{}") == 200) }
         #expect(try await client.waitDrained(edge.baseURL))
+        #expect(try await client.hubState(hub.baseURL) == "realtime")
 
         // Down: the backlog grows and the node says the hub is unreachable.
         #expect(await hub.process.stop(SIGTERM) == 0)
         for i in 0..<200 { #expect(try await client.put(edge.baseURL, key: "b\(i)", value: "{\"i\":\(i)}") == 200) }
-        try await Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(2_500))  // the oldest pending change is now over stale-after
         var status = try await client.status(edge.baseURL)
         #expect(status["backlog"] as? Int == 200)
         #expect(status["hubReachable"] as? Bool == false)
-        hub = try await LiveHub.start(in: dir, port: port)
+
+        // Back: the hub sees the node stale while the old backlog drains, then realtime.
+        hub = try await LiveHub.start(in: dir, port: port, extra: thresholds)
+        var seen: Set<String> = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let state = try? await client.hubState(hub.baseURL) { seen.insert(state) }
+            if let status = try? await client.status(edge.baseURL), status["backlog"] as? Int == 0 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(seen.contains("stale"))
         #expect(try await client.waitDrained(edge.baseURL))
         #expect(try await client.digest(edge.baseURL) == (try await client.digest(hub.baseURL)))
+        try await Task.sleep(for: .milliseconds(400))  // a heartbeat reports the empty backlog
+        #expect(try await client.hubState(hub.baseURL) == "realtime")
 
         // Gap: the hub loses its data (restored from nothing); the node resends from its outbox.
         #expect(await hub.process.stop(SIGKILL) != 0)
         try FileManager.default.removeItem(atPath: dir.file("hub-data"))
-        hub = try await LiveHub.start(in: dir, port: port)
+        hub = try await LiveHub.start(in: dir, port: port, extra: thresholds)
         #expect(try await client.put(edge.baseURL, key: "after-gap", value: "{}") == 200)
         #expect(try await client.waitDrained(edge.baseURL))
         #expect(try await client.digest(edge.baseURL) == (try await client.digest(hub.baseURL)))

@@ -11,19 +11,22 @@ struct LiveHub {
     var baseURL: String
     var port: Int
 
-    static func start(in directory: TemporaryDirectory, port: Int = 0) async throws -> LiveHub {
+    static func start(in directory: TemporaryDirectory, port: Int = 0, extra: [String] = []) async throws -> LiveHub {
         let topology = directory.file("topology.yaml")
         try """
-            hub: { id: "430000", name: "Province hub" }
-            nodes:
-              - { id: "430100", name: "Xingcheng City", level: city, parent: "430000", datasets: [population] }
-            datasets:
-              population: { policy: lww }
-              finance: { policy: lww }
-            """.write(toFile: topology, atomically: true, encoding: .utf8)
+        hub: { id: "430000", name: "Province hub" }
+        nodes:
+          - { id: "430100", name: "Xingcheng City", level: city, parent: "430000", datasets: [population] }
+        datasets:
+          population: { policy: lww }
+          finance: { policy: lww }
+        """.write(toFile: topology, atomically: true, encoding: .utf8)
         let process = try DaemonProcess(
             "yiwang-hub",
-            arguments: ["--listen", "127.0.0.1:\(port)", "--data-dir", directory.file("hub-data"), "--topology", topology],
+            arguments: [
+                "--listen", "127.0.0.1:\(port)", "--data-dir", directory.file("hub-data"), "--topology", topology,
+            ]
+                + extra,
             logPath: directory.file("hub.log"))
         let address = try await process.waitForAddress()
         let boundPort = Int(address.split(separator: ":").last ?? "") ?? 0
@@ -36,7 +39,7 @@ struct LiveEdge {
     var process: DaemonProcess
     var baseURL: String
 
-    static func start(in directory: TemporaryDirectory, hubURL: String) async throws -> LiveEdge {
+    static func start(in directory: TemporaryDirectory, hubURL: String, extra: [String] = []) async throws -> LiveEdge {
         let process = try DaemonProcess(
             "yiwang-edge",
             arguments: [
@@ -44,7 +47,7 @@ struct LiveEdge {
                 directory.file("edge-data"), "--datasets", "population,finance", "--heartbeat", "200ms",
                 "--backoff-base", "20ms", "--backoff-cap", "300ms", "--linger", "5ms", "--connect-timeout", "1s",
                 "--total-timeout", "10s",
-            ],
+            ] + extra,
             logPath: directory.file("edge.log"))
         return LiveEdge(process: process, baseURL: try await process.baseURL())
     }
@@ -77,6 +80,11 @@ struct LiveClient: Sendable {
     }
 
     func status(_ base: String) async throws -> [String: Any] { try await json("\(base)/v1/status") }
+
+    /// The hub's connectivity state of node 430100.
+    func hubState(_ hub: String) async throws -> String {
+        try await json("\(hub)/v1/nodes/430100")["state"] as? String ?? "?"
+    }
 
     /// Waits until the edge reports an empty backlog with everything it wrote acknowledged.
     func waitDrained(_ edge: String, seconds: Double = 30) async throws -> Bool {

@@ -29,7 +29,9 @@ public final class Doorbell: Sendable {
         if state.withLock({ state in
             defer { state.rung = false }
             return state.rung
-        }) { return true }
+        }) {
+            return true
+        }
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask { await self.waitForRing() }
             group.addTask {

@@ -76,7 +76,8 @@ extension EdgeStore {
                 throw YiwangError.notFound("quarantined change \(seq)")
             }
             let next = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0) + 1
-            try OutboxTable.insert(db, Change(seq: next, version: entry.change.version), committedAtMs: wallClock.nowMs())
+            try OutboxTable.insert(
+                db, Change(seq: next, version: entry.change.version), committedAtMs: wallClock.nowMs())
             try db.execute(sql: "UPDATE outbox SET status = 'requeued' WHERE seq = ?", arguments: [Int64(seq)])
             try EdgeMeta.set(db, EdgeMeta.highestSeq, Int64(next))
             return next

@@ -23,7 +23,8 @@ public final class EdgeStore: Sendable {
 
     /// Opens (creating if needed) `directory/edge.sqlite` and runs the migrations.
     public init(
-        directory: String, nodeID: String, policies: [String: MergePolicy] = [:], wallClock: any WallClock = EdgeWallClock(),
+        directory: String, nodeID: String, policies: [String: MergePolicy] = [:],
+        wallClock: any WallClock = EdgeWallClock(),
         logger: Logger
     ) throws(YiwangError) {
         self.nodeID = nodeID
@@ -41,7 +42,9 @@ public final class EdgeStore: Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
             let last = try pool.read { db in
-                max(try EdgeMeta.int(db, EdgeMeta.lastHLC) ?? 0, try Int64.fetchOne(db, sql: "SELECT MAX(hlc) FROM outbox") ?? 0)
+                max(
+                    try EdgeMeta.int(db, EdgeMeta.lastHLC) ?? 0,
+                    try Int64.fetchOne(db, sql: "SELECT MAX(hlc) FROM outbox") ?? 0)
             }
             clock = Mutex(HybridLogicalClock(last: HLCTimestamp(packed: last)))
         } catch let error as YiwangError {

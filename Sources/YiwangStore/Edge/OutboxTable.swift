@@ -103,6 +103,8 @@ enum OutboxTable {
     }
 
     static func count(_ db: Database, status: OutboxStatus) throws -> UInt64 {
-        UInt64(try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE status = ?", arguments: [status.rawValue]) ?? 0)
+        UInt64(
+            try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE status = ?", arguments: [status.rawValue])
+                ?? 0)
     }
 }
