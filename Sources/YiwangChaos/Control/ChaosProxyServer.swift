@@ -24,9 +24,12 @@ public enum ChaosProxyServer {
     }
 
     /// Binds the proxy, then the control API; once both are bound logs "listening" with
-    /// `yiwang.address` = the proxy's HOST:PORT and `yiwang.control` = the control API's; serves until shut down.
+    /// `yiwang.address` = the proxy's HOST:PORT and `yiwang.control` = the control API's, and calls
+    /// `onListening`; serves until SIGTERM/SIGINT (when `handlesSignals`) or until the task is cancelled.
     public static func run(
-        configuration: Configuration, logger: Logger, onListening: @escaping @Sendable (Addresses) -> Void = { _ in }
+        configuration: Configuration, logger: Logger,
+        handlesSignals: Bool = true,
+        onListening: @escaping @Sendable (Addresses) -> Void = { _ in }
     ) async throws {
         let proxy = FaultProxy(configuration: configuration.proxy, logger: logger)
         let proxyAddress = try await proxy.start()
@@ -49,7 +52,7 @@ public enum ChaosProxyServer {
             },
             logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [proxy, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [proxy, app], gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [], logger: logger))
         do {
             try await group.run()
         } catch {

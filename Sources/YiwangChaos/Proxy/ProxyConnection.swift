@@ -162,6 +162,7 @@ final class ProxyConnection {
     func close() {
         guard !isClosing else { return }
         isClosing = true
+        onClientActive = nil
         resetTask?.cancel()
         for flow in Flow.allCases {
             guard let channel = destination(of: flow) else { continue }
@@ -177,6 +178,7 @@ final class ProxyConnection {
     func reset() {
         guard !isClosing else { return }
         isClosing = true
+        onClientActive = nil
         resetTask?.cancel()
         client.reset()
         upstream?.reset()
