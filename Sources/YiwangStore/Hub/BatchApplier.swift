@@ -47,6 +47,8 @@ struct BatchApplier {
             return BatchOutcome(ack: ack, applied: 0, duplicates: 0, conflicts: 0)
         }
 
+        var prefetch = try RecordPrefetch(
+            db, versions: batch.changes.lazy.filter { $0.seq > node.highWater }.map(\.version))
         var held = 0  // entries of this batch the hub now holds
         var complete = true
         for change in batch.changes {
@@ -59,7 +61,7 @@ struct BatchApplier {
                 complete = false  // not consecutive: keep what is applied, the node resends the rest
                 break
             }
-            try apply(change, db: db, node: &node)
+            try apply(change, db: db, node: &node, prefetch: &prefetch)
             node.highWater = change.seq
             held += 1
         }
@@ -84,14 +86,18 @@ struct BatchApplier {
         return BatchOutcome(ack: ack, applied: applied, duplicates: duplicates, conflicts: conflicts)
     }
 
-    private mutating func apply(_ change: Change, db: Database, node: inout HubNodeRecord) throws {
+    private mutating func apply(
+        _ change: Change, db: Database, node: inout HubNodeRecord, prefetch: inout RecordPrefetch
+    ) throws {
         let version = change.version
         do {
             try validate(version)
             let policy = policies[version.dataset] ?? .lww
-            let current = try RecordTable.load(db, dataset: version.dataset, key: version.key)
+            let current = prefetch.state(dataset: version.dataset, key: version.key)
             if let current { try checkNotBackwards(version, current: current) }
-            switch try RecordTable.merge(db, version, into: current, policy: policy) {
+            let outcome = try RecordTable.merge(db, version, into: current, policy: policy)
+            if let state = outcome.newState { prefetch.update(dataset: version.dataset, key: version.key, to: state) }
+            switch outcome {
             case .applied:
                 applied += 1
                 node.changesApplied += 1
