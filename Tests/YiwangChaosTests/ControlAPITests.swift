@@ -106,3 +106,40 @@ import YiwangHTTP
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct FaultProxyClientTests {
+    @Test func drivesAProxyOverHTTP() async throws {
+        let upstream = try await LoopbackServer.echo()
+        let (addresses, continuation) = AsyncStream.makeStream(of: ChaosProxyServer.Addresses.self)
+        let configuration = ChaosProxyServer.Configuration(
+            proxy: .init(listen: HostPort(host: "127.0.0.1", port: 0), upstream: upstream.address),
+            control: HostPort(host: "127.0.0.1", port: 0))
+        let server = Task {
+            try await ChaosProxyServer.run(
+                configuration: configuration, logger: Logger(label: "yiwang-chaos-tests"), handlesSignals: false
+            ) { continuation.yield($0) }
+        }
+        defer { server.cancel() }
+        var iterator = addresses.makeAsyncIterator()
+        let bound = try #require(await iterator.next())
+        let client = FaultProxyClient(control: bound.control)
+
+        let added = try await client.add(.limitData(name: "cut", bytes: 2, direction: .downstream))
+        #expect(added.name == "cut" && added.attributes["bytes"] == 2)
+        #expect(try await client.faults() == [added])
+        let cut = await exchange(with: bound.proxy, send: Array("ping".utf8), expect: 4)
+        #expect(cut.ending == .closed && cut.received.count == 2)
+        #expect(try await client.stats().connectionsCut == 1)
+        await #expect {
+            try await client.add(.latency(name: "cut", ms: 1))
+        } throws: { ($0 as? YiwangError)?.field == "name" }
+        try await client.remove(named: "cut")
+        await #expect { try await client.remove(named: "cut") } throws: { ($0 as? YiwangError)?.code == .notFound }
+        try await client.add(.blackhole())
+        #expect(try await client.heal().count == 1)
+        #expect(await exchange(with: bound.proxy, send: Array("ping".utf8), expect: 4).ending == .complete)
+        server.cancel()
+        _ = await server.result
+        await upstream.close()
+    }
+}
