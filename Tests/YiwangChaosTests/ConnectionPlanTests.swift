@@ -37,7 +37,8 @@ import YiwangChaos
             faults: [
                 .latency(name: "a", ms: 100, jitterMs: 10), .latency(name: "b", ms: 50, jitterMs: 5),
                 .bandwidth(name: "c", bytesPerSecond: 1_000), .bandwidth(name: "d", bytesPerSecond: 500),
-                .limitData(name: "e", bytes: 900, direction: .both), .limitData(name: "f", bytes: 300, direction: .both),
+                .limitData(name: "e", bytes: 900, direction: .both),
+                .limitData(name: "f", bytes: 300, direction: .both),
                 .resetPeer(name: "g", afterMs: 800), .resetPeer(name: "h", afterMs: 200),
             ], seed: 1, connection: 1)
         #expect(plan.upstream.latencyMs == 150 && plan.upstream.jitterMs == 15)

@@ -94,7 +94,8 @@ import YiwangHTTP
                 method: "POST", url: "http://\(addresses.control)/faults",
                 body: Array(#"{"type":"blackhole","direction":"downstream"}"#.utf8))
             #expect(added.status == 201)
-            let cut = await exchange(with: addresses.proxy, send: Array("ping".utf8), expect: 4, timeout: .milliseconds(300))
+            let cut = await exchange(
+                with: addresses.proxy, send: Array("ping".utf8), expect: 4, timeout: .milliseconds(300))
             #expect(cut.ending == .timedOut)
             _ = try await client.send(method: "DELETE", url: "http://\(addresses.control)/faults")
             let healed = await exchange(with: addresses.proxy, send: Array("ping".utf8), expect: 4)

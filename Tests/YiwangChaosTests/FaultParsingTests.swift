@@ -4,7 +4,8 @@ import YiwangCore
 
 @Suite struct FaultParsingTests {
     @Test func parsesAFullFault() throws {
-        let json = #"{"name":"slow-hub","type":"latency","direction":"downstream","toxicity":0.25,"#
+        let json =
+            #"{"name":"slow-hub","type":"latency","direction":"downstream","toxicity":0.25,"#
             + #""attributes":{"latency_ms":200,"jitter_ms":50}}"#
         let fault = try Fault.parse(json: Array(json.utf8))
         #expect(fault.name == "slow-hub")

@@ -72,7 +72,8 @@ import YiwangChaos
     @Test func aNewLimitStartsANewCount() {
         var shaper = shaper([.limitData(name: "a", bytes: 100)])
         _ = shaper.decide(length: 80, nowNs: 0)
-        shaper.update(plan: ConnectionPlan(faults: [.limitData(name: "b", bytes: 100)], seed: 1, connection: 1).downstream)
+        shaper.update(
+            plan: ConnectionPlan(faults: [.limitData(name: "b", bytes: 100)], seed: 1, connection: 1).downstream)
         #expect(shaper.decide(length: 80, nowNs: 0).closeAtNs == nil)
         #expect(shaper.limitedBytes == 80)
     }

@@ -114,7 +114,9 @@ import YiwangHTTP
             #expect(raw.received.count == 1_000)
             #expect(String(decoding: raw.received.prefix(15), as: UTF8.self) == "HTTP/1.1 200 OK")
             let client = CurlHTTPClient(configuration: .init(totalTimeoutMs: 10_000))
-            await #expect(throws: YiwangError.self) { _ = try await client.send(method: "GET", url: "http://\(address)/") }
+            await #expect(throws: YiwangError.self) {
+                _ = try await client.send(method: "GET", url: "http://\(address)/")
+            }
             #expect(proxy.stats.connectionsCut == 2)
         }
     }

@@ -52,7 +52,9 @@ public enum ChaosProxyServer {
             },
             logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [proxy, app], gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [], logger: logger))
+            configuration: .init(
+                services: [proxy, app], gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
+                logger: logger))
         do {
             try await group.run()
         } catch {

@@ -71,7 +71,9 @@ final class ProxyConnection {
         isFirstPlan = false
         guard !isClosing else { return }
         if newPlan.down {
-            stats.update { initial ? ($0.connectionsRefused += 1) : ($0.connectionsReset += 1) }
+            stats.update { stats in
+                if initial { stats.connectionsRefused += 1 } else { stats.connectionsReset += 1 }
+            }
             logger.debug("connection reset", metadata: ["yiwang.fault.type": "down"])
             reset()
             return
@@ -105,7 +107,9 @@ final class ProxyConnection {
             ? upstreamShaper.decide(length: length, nowNs: now) : downstreamShaper.decide(length: length, nowNs: now)
         stats.count(decision.droppedBytes, .dropped, flow)
         for piece in decision.pieces {
-            guard let slice = buffer.getSlice(at: buffer.readerIndex + piece.offset, length: piece.length) else { continue }
+            guard let slice = buffer.getSlice(at: buffer.readerIndex + piece.offset, length: piece.length) else {
+                continue
+            }
             deliver(slice, on: flow, at: piece.deliverAtNs, now: now)
         }
         if let closeAt = decision.closeAtNs {
