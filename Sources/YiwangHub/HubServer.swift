@@ -3,19 +3,28 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import YiwangCore
+import YiwangHTTP
 import YiwangStore
 
 /// Builds and runs the hub: opens the store, serves the routes, and shuts down gracefully on SIGTERM/SIGINT
 /// (stop accepting, finish the requests and the transaction in flight, close the database).
 public enum HubServer {
-    /// The Hummingbird application for `hub`; logs "listening" with `yiwang.address` once bound.
-    public static func application(hub: ProvinceHub) -> some ApplicationProtocol {
+    /// How long a graceful shutdown may take before the remaining work is cancelled (systemd's
+    /// `TimeoutStopSec` is above this).
+    public static let maximumGracefulShutdown: Duration = .seconds(30)
+
+    /// The Hummingbird application for `hub`; logs "listening" with `yiwang.address` once bound, and tells
+    /// systemd it is ready.
+    public static func application(
+        hub: ProvinceHub, notifier: SystemdNotifier = SystemdNotifier(environment: [:])
+    ) -> some ApplicationProtocol {
         let logger = hub.logger
         let host = hub.configuration.host
         return Application(
             router: HubRoutes.router(hub: hub),
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: hub.configuration.port), serverName: "yiwang-hub"),
+            services: [HubSystemdService(notifier: notifier, store: hub.store, logger: logger)],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? hub.configuration.port
                 logger.info(
@@ -24,23 +33,36 @@ public enum HubServer {
                         "yiwang.address": "\(host):\(port)", "yiwang.hub": "\(hub.topology.hub.id)",
                         "yiwang.nodes": "\(hub.topology.nodes.count)",
                     ])
+                try? notifier.ready(
+                    status: "hub \(hub.topology.hub.id) listening on \(host):\(port), "
+                        + "\(hub.topology.nodes.count) nodes expected")
             },
             logger: logger)
     }
 
-    /// Loads the topology, opens the store and serves until a shutdown signal; returns when shut down.
-    public static func run(
-        configuration: HubConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger
-    ) async throws {
+    /// Checks the configuration and loads the topology, as start-up would, without opening anything.
+    public static func check(configuration: HubConfiguration) throws(YiwangError) -> Topology {
         try configuration.validate()
-        let topology = try Topology.load(path: configuration.topologyPath ?? "")
+        return try Topology.load(path: configuration.topologyPath ?? "")
+    }
+
+    /// Loads the topology, opens the store and serves until a shutdown signal; returns when shut down.
+    /// `environment` is the process environment, read only for systemd's `NOTIFY_SOCKET` and `WATCHDOG_USEC`.
+    public static func run(
+        configuration: HubConfiguration, clock: any WallClock = SystemWallClock(),
+        environment: [String: String] = [:], logger: Logger
+    ) async throws {
+        let notifier = SystemdNotifier(environment: environment)
+        let topology = try check(configuration: configuration)
         let store = try HubStore(
             directory: configuration.dataDirectory, maxClockAheadMs: configuration.maxClockAheadMs, logger: logger)
         let hub = ProvinceHub(
             topology: topology, store: store, configuration: configuration, clock: clock, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [application(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [application(hub: hub, notifier: notifier)], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = maximumGracefulShutdown
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch {

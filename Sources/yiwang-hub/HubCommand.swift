@@ -43,6 +43,9 @@ struct HubCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.")
     var logLevel: String = "info"
 
+    @Flag(help: "Check the config and the topology, print one line, and exit (0 when valid) without serving.")
+    var checkConfig = false
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { fail("--log-level: unknown level '\(logLevel)'") }
         LoggingSystem.bootstrap { label in
@@ -52,7 +55,17 @@ struct HubCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "yiwang-hub")
         do {
-            try await HubServer.run(configuration: try resolvedConfiguration(), logger: logger)
+            let configuration = try resolvedConfiguration()
+            if checkConfig {
+                let topology = try HubServer.check(configuration: configuration)
+                print(
+                    "yiwang-hub: configuration ok: hub \(topology.hub.id), \(topology.nodes.count) nodes, "
+                        + "\(topology.policies.count) datasets")
+                return
+            }
+            try await HubServer.run(
+                configuration: configuration,
+                environment: ProcessInfo.processInfo.environment, logger: logger)
         } catch let error as YiwangError {
             fail(error.description)
         } catch {

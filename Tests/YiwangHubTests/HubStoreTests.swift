@@ -138,4 +138,38 @@ import YiwangTesting
         #expect(outcome.ack.rejected.map(\.error) == ["invalid_vector"])
         #expect(try await store.record(dataset: "population", key: "k")?.winner.value == #"{"name":"Li"}"#)
     }
+
+    @Test(.timeLimit(.minutes(1))) func aKeyWrittenTwiceInOneBatchEndsWithTheLaterWrite() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try HubStore(directory: dir.path, logger: Fixtures.logger)
+        let versions = [
+            Fixtures.version(node: Fixtures.city, counter: 1, key: "k", value: #"{"n":1}"#, hlcMs: now),
+            Fixtures.version(node: Fixtures.city, counter: 2, key: "k", value: #"{"n":2}"#, hlcMs: now + 1),
+        ]
+        let batch = Fixtures.batch(node: Fixtures.city, firstSeq: 1, versions, clockMs: now)
+        let outcome = try await store.apply(batch: batch, policies: policies, grants: grants, nowMs: now)
+        #expect(outcome.applied == 2 && outcome.conflicts == 0 && outcome.ack.rejected.isEmpty)
+        let state = try #require(try await store.record(dataset: "population", key: "k"))
+        #expect(state.winner.value == #"{"n":2}"#)
+        #expect(state.vector == VersionVector([Fixtures.city: 2]))
+    }
+
+    @Test(.timeLimit(.minutes(1))) func siblingsPolicyKeepsBothConcurrentVersionsVisible() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try HubStore(directory: dir.path, logger: Fixtures.logger)
+        for node in [Fixtures.city, Fixtures.otherCity] {
+            let version = Fixtures.version(
+                node: node, counter: 1, dataset: "social_security", key: "s", value: #"{"from":"\#(node)"}"#,
+                hlcMs: now)
+            let batch = Fixtures.batch(node: node, firstSeq: 1, [version], clockMs: now)
+            _ = try await store.apply(batch: batch, policies: policies, grants: grants, nowMs: now)
+        }
+        let state = try #require(try await store.record(dataset: "social_security", key: "s"))
+        #expect(Set(state.visible.map(\.origin)) == [Fixtures.city, Fixtures.otherCity])
+        let conflicts = try await store.conflicts(dataset: "social_security", key: "s", limit: 10)
+        #expect(conflicts.map(\.conflict.resolution) == [.keptAsSiblings])
+        #expect(try await store.node(Fixtures.otherCity)?.conflicts == 1)
+    }
 }

@@ -59,3 +59,10 @@ extension HubStore {
         try pool.close()
     }
 }
+
+extension HubStore {
+    /// True when the database answers a read (for the systemd watchdog and `/healthz`).
+    public func isHealthy() async throws -> Bool {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") == 1 }
+    }
+}
