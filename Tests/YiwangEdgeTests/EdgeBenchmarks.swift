@@ -16,6 +16,16 @@ struct EdgeBenchmarks {
         Int(ProcessInfo.processInfo.environment[name] ?? "") ?? fallback
     }
 
+    /// User + system CPU time of a process so far, from /proc.
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
@@ -115,13 +125,14 @@ struct EdgeBenchmarks {
         let hub = try await LiveHub.start(in: dir)
         let started = ContinuousClock.now
         let edge = try await LiveEdge.start(in: dir, hubURL: hub.baseURL)
-        let client = LiveClient()
+        let client = LiveClient(totalTimeoutMs: 300_000)
         let drained = try await client.waitDrained(edge.baseURL, seconds: 600)
         let elapsed = Self.seconds(ContinuousClock.now - started)
         print(
             String(
-                format: "drain %d changes to a local hub: %.1f s (%.0f changes/s)%@", backlog, elapsed,
-                Double(backlog) / elapsed, drained ? "" : " NOT DRAINED"))
+                format: "drain %d changes to a local hub: %.1f s (%.0f changes/s; CPU: edge %.1f s, hub %.1f s)%@",
+                backlog, elapsed, Double(backlog) / elapsed, Self.cpuSeconds(edge.process.pid),
+                Self.cpuSeconds(hub.process.pid), drained ? "" : " NOT DRAINED"))
         #expect(drained)
         #expect(try await client.digest(edge.baseURL) == (try await client.digest(hub.baseURL)))
         await edge.process.stop(SIGTERM)

@@ -55,7 +55,11 @@ struct LiveEdge {
 
 /// A small JSON-over-HTTP client for the live tests.
 struct LiveClient: Sendable {
-    let http = CurlHTTPClient(configuration: .init(connectTimeoutMs: 2_000, totalTimeoutMs: 10_000))
+    let http: CurlHTTPClient
+
+    init(totalTimeoutMs: Int = 10_000) {
+        http = CurlHTTPClient(configuration: .init(connectTimeoutMs: 2_000, totalTimeoutMs: totalTimeoutMs))
+    }
 
     func put(_ base: String, dataset: String = "population", key: String, value: String) async throws(YiwangError)
         -> Int
