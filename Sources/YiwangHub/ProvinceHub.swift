@@ -47,7 +47,10 @@ public struct ProvinceHub: Sendable {
             try await rejectBatch(node: claimedNode, error: error)
             throw error
         }
-        guard topology.node(batch.node) != nil else { throw YiwangError.unknownNode(batch.node) }
+        guard topology.node(batch.node) != nil else {
+            try await rejectBatch(node: batch.node, error: .unknownNode(batch.node))
+            throw YiwangError.unknownNode(batch.node)
+        }
         let outcome = try await store.apply(
             batch: batch, policies: topology.policies, grants: topology.grants(for: batch.node), nowMs: clock.nowMs())
         metrics.recordBatch(
@@ -57,11 +60,12 @@ public struct ProvinceHub: Sendable {
         return outcome.ack
     }
 
-    /// Counts a refused batch against a node of the topology (an unknown or absent node is not counted).
+    /// Counts a refused batch in the metrics, and against the node when it is in the topology.
     func rejectBatch(node: String?, error: YiwangError) async throws {
         metrics.recordRejectedBatch()
         guard let node, topology.node(node) != nil else {
-            logger.warning("batch rejected", metadata: ["yiwang.error": "\(error.code)"])
+            logger.warning(
+                "batch rejected", metadata: ["yiwang.error": "\(error.code)", "yiwang.node": "\(node ?? "-")"])
             return
         }
         try await store.recordRejectedBatch(node: node, error: error, nowMs: clock.nowMs())

@@ -144,6 +144,8 @@ import YiwangTesting
                 #expect(error.error == "unknown_node" && error.message.contains("439999"))
             }
             #expect(try await hub.store.digest(dataset: "population").records == 0)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains("yiwang_hub_rejected_batches_total 2"))
         }
     }
 

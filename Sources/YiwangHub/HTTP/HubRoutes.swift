@@ -37,7 +37,12 @@ public enum HubRoutes {
             return Response.json(DigestBody(dataset: dataset, digest: digest.hex, records: digest.records))
         }
         router.get("/v1/conflicts") { request, _ in try await conflicts(request, hub: hub) }
-        router.get("/healthz") { _, _ in Response.json(["status": "ok"]) }
+        router.get("/healthz") { _, _ in
+            guard (try? await hub.store.isHealthy()) == true else {
+                throw YiwangError.unavailable("the hub database does not answer")
+            }
+            return Response.json(["status": "ok"])
+        }
         router.get("/metrics") { _, _ in
             var buffer = ByteBuffer()
             buffer.writeString(try await hub.metricsText())
@@ -50,7 +55,10 @@ public enum HubRoutes {
 
     private static func sync(_ request: Request, hub: ProvinceHub) async throws -> Response {
         let claimed = request.headers[nodeHeader]
-        if let claimed, hub.topology.node(claimed) == nil { throw YiwangError.unknownNode(claimed) }
+        if let claimed, hub.topology.node(claimed) == nil {
+            try await hub.rejectBatch(node: nil, error: .unknownNode(claimed))
+            throw YiwangError.unknownNode(claimed)
+        }
         let limit = hub.configuration.maxBodyBytes
         let buffer: ByteBuffer
         do {
