@@ -9,20 +9,23 @@ struct ProxyCommand: AsyncParsableCommand {
         commandName: "proxy",
         abstract: "A TCP proxy between a node and its parent that injects faults on command.",
         discussion: """
-            Faults (POST /faults on the control address), each with "direction" (upstream = node to parent,
-            downstream = parent to node, both) and "toxicity" (0..1, the chance a connection is affected, drawn
-            per connection from --seed):
-              down        connections closed at once, open ones reset
-              blackhole   accepted, nothing passes (the partition that only times out)
-              reset_peer  reset (RST) after attributes.timeout_ms (default 0)
-              latency     attributes.latency_ms (required), jitter_ms
-              bandwidth   attributes.bytes_per_second (required)
-              slicer      attributes.average_size (16), size_variation (0), delay_ms (1)
-              limit_data  close once attributes.bytes (required) have passed
-            Control API: GET /faults, POST /faults, DELETE /faults/NAME, DELETE /faults (heal), GET /stats,
-            GET /healthz. Example:
-              curl -X POST localhost:7475/faults -d '{"type":"latency","attributes":{"latency_ms":200}}'
-            Once both sockets are bound it logs "listening" with yiwang.address=PROXY and yiwang.control=CONTROL.
+            Faults are added with POST /faults on the control address. Each has a
+            "direction" (upstream = node to parent, downstream = parent to node,
+            both) and a "toxicity" (0..1: the chance that a connection is hit,
+            drawn per connection from --seed). Types and their attributes:
+              down        new connections closed at once, open ones reset
+              blackhole   accepted, nothing passes (a partition: only timeouts)
+              reset_peer  reset (RST) after timeout_ms (default 0)
+              latency     latency_ms (required), jitter_ms (default 0)
+              bandwidth   bytes_per_second (required)
+              slicer      average_size (16), size_variation (0), delay_ms (1)
+              limit_data  close once `bytes` (required) have passed
+            Control API: GET /faults, POST /faults, DELETE /faults/NAME,
+            DELETE /faults (heal all), GET /stats, GET /healthz. Example:
+              curl -X POST 127.0.0.1:7475/faults \\
+                -d '{"type":"latency","attributes":{"latency_ms":200}}'
+            Once both sockets are bound it logs "listening" with
+            yiwang.address=PROXY and yiwang.control=CONTROL.
             SIGTERM/SIGINT shut down gracefully.
             """)
 
@@ -32,13 +35,13 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "The parent to forward to, HOST:PORT.")
     var upstream: String
 
-    @Option(help: "Address of the control API, HOST:PORT (port 0 picks a free port). Default 127.0.0.1:0.")
+    @Option(help: "Address of the control API, HOST:PORT (port 0 picks a free port).")
     var control: String = "127.0.0.1:0"
 
     @Option(help: "Seed for the toxicity draws, jitter and slice sizes; the same seed reproduces a run.")
     var seed: UInt64 = 0
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.")
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
     func run() async throws {

@@ -1,4 +1,5 @@
-/// The kinds of fault the proxy can inject, named as in the control API's `type` field.
+/// The kinds of fault the proxy can inject, named as in the control API's `type` field. `down` and
+/// `reset_peer` act on whole connections, so their direction does not matter; the others act per direction.
 public enum FaultKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// New connections are closed at once (reset), existing ones are reset.
     case down
