@@ -121,6 +121,7 @@ import YiwangTesting
                 NodeStatus.self, try await client.execute(uri: "/v1/nodes/\(sender)", method: .get))
             #expect(node.rejectedBatches == 1)
             #expect(node.lastError?.contains(code) == true)
+            #expect(node.lastErrorAtMs == clock.nowMs())
             #expect(node.highWater == 0)
 
             // The hub keeps serving: the good batch goes through afterwards.

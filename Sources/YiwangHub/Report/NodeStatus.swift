@@ -21,6 +21,8 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var clockOffsetMs: Int64
     public var highWater: UInt64
     public var lastError: String?
+    /// When `lastError` happened (hub clock, ms); nil if never.
+    public var lastErrorAtMs: Int64?
 
     public init(node: Topology.Node, stored: HubNodeRecord?, thresholds: ConnectivityThresholds, nowMs: Int64) {
         let record = stored ?? HubNodeRecord(id: node.id)
@@ -40,11 +42,12 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         clockOffsetMs = record.clockOffsetMs
         highWater = record.highWater
         lastError = record.lastError
+        lastErrorAtMs = record.lastErrorAtMs
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, name, level, parent, state, lastContactMs, dataAgeMs, backlog, changesApplied, conflicts
-        case rejectedBatches, rejectedChanges, clockOffsetMs, highWater, lastError
+        case rejectedBatches, rejectedChanges, clockOffsetMs, highWater, lastError, lastErrorAtMs
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -64,6 +67,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         try container.encode(clockOffsetMs, forKey: .clockOffsetMs)
         try container.encode(highWater, forKey: .highWater)
         try container.encode(lastError, forKey: .lastError)
+        try container.encode(lastErrorAtMs, forKey: .lastErrorAtMs)
     }
 }
 
