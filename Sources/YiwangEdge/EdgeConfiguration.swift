@@ -96,7 +96,11 @@ public struct EdgeConfiguration: Sendable, Hashable {
         guard uplink.backoffBaseMs > 0, uplink.backoffCapMs >= uplink.backoffBaseMs else {
             throw bad("backoff_cap", "backoff base must be positive and not above the cap")
         }
-        guard maxValueBytes > 0 else { throw bad("max_value_bytes", "must be positive") }
+        // A value the node accepts must fit the wire format's limit, or the hub would refuse its batches whole.
+        let wireLimit = BatchCodec.Limits.default.maxValueBytes
+        guard maxValueBytes > 0, maxValueBytes <= wireLimit else {
+            throw bad("max_value_bytes", "must be between 1 and \(wireLimit) (the sync wire format's limit)")
+        }
     }
 
     /// The hub's sync endpoint.

@@ -78,16 +78,23 @@ struct EdgeBenchmarks {
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let raw = try DatabasePool(path: dir.file("raw.sqlite"), configuration: configuration)
-        try await raw.write { db in
-            try db.execute(sql: "CREATE TABLE records(dataset TEXT, key TEXT, value TEXT, PRIMARY KEY(dataset, key))")
-        }
+        try await raw.write { db in try RecordTable.createTable(db) }
+        // The same record rows (same table, same columns and values), inserted with a prepared statement.
         let rawStart = ContinuousClock.now
         for start in stride(from: 0, to: rows, by: chunk) {
             let slice = Array(values[start..<min(rows, start + chunk)])
             try await raw.write { db in
-                let statement = try db.makeStatement(sql: "INSERT INTO records(dataset, key, value) VALUES (?, ?, ?)")
+                let statement = try db.makeStatement(
+                    sql: """
+                        INSERT INTO records(dataset, key, vector, winner_vector, hlc, origin, actor, op, value)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+                        """)
                 for (i, value) in slice.enumerated() {
-                    try statement.execute(arguments: ["population", "k\(start + i)", value])
+                    let seq = start + i + 1
+                    let vector = "430100:\(seq)"
+                    try statement.execute(arguments: [
+                        "population", "k\(seq - 1)", vector, vector, Int64(seq) << 16, "430100", "bench", value,
+                    ])
                 }
             }
         }
