@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import YiwangCore
+
+struct NodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Show a node's own view: backlog, oldest pending change, last sync, hub reachable, quarantine.")
+
+    @OptionGroup var endpoints: Endpoints
+    @Flag(help: "Print the node's JSON status.") var json = false
+
+    struct Status: Decodable {
+        var nodeId: String
+        var backlog: UInt64
+        var oldestPendingAgeMs: Int64?
+        var lastSyncMs: Int64?
+        var hubReachable: Bool?
+        var lastError: String?
+        var quarantined: Int
+        var highestSeq: UInt64
+        var ackedThrough: UInt64
+        var hubClockOffsetMs: Int64?
+    }
+
+    func run() throws {
+        try runReportingFailure {
+            let url = try endpoints.edgeURL() + "/v1/status"
+            let client = endpoints.client()
+            if json {
+                print(prettyJSON(try client.call("GET", url).body))
+                return
+            }
+            let s = try client.decode(Status.self, "GET", url)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let reachable = s.hubReachable.map { $0 ? "yes" : "NO" } ?? "not tried yet"
+            print("node            \(s.nodeId)")
+            print("hub reachable   \(reachable)\(s.lastSyncMs.map { " (last sync \(AgeFormat.short(ms: now - $0)) ago)" } ?? "")")
+            print("backlog         \(s.backlog) changes not yet at the hub" + (s.oldestPendingAgeMs.map { ", oldest \(AgeFormat.short(ms: $0))" } ?? ""))
+            print("outbox          written through seq \(s.highestSeq), acknowledged through \(s.ackedThrough)")
+            print("quarantined     \(s.quarantined)" + (s.quarantined > 0 ? "  (yiwangctl quarantine list)" : ""))
+            if let offset = s.hubClockOffsetMs { print("clock offset    \(offset) ms from the hub") }
+            if let error = s.lastError { print("last error      \(error)") }
+        }
+    }
+}
+
+struct QuarantineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarantine", abstract: "Changes the hub refused: list them, or re-queue one after fixing the cause.",
+        subcommands: [List.self, Requeue.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List quarantined changes with the hub's reason.")
+        @OptionGroup var endpoints: Endpoints
+
+        struct Entry: Decodable {
+            var seq: UInt64
+            var dataset: String
+            var key: String
+            var actor: String
+            var reason: String
+        }
+        struct Answer: Decodable { var quarantined: [Entry] }
+
+        func run() throws {
+            try runReportingFailure {
+                let answer = try endpoints.client().decode(Answer.self, "GET", try endpoints.edgeURL() + "/v1/quarantine")
+                if answer.quarantined.isEmpty { print("nothing quarantined") }
+                for e in answer.quarantined {
+                    print("seq \(e.seq)  \(e.dataset)/\(e.key)  by \(e.actor)  refused: \(e.reason)")
+                }
+            }
+        }
+    }
+
+    struct Requeue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send a quarantined change again, as a new outbox entry (e.g. after the topology grants its dataset).")
+        @OptionGroup var endpoints: Endpoints
+        @Argument(help: "The quarantined entry's seq.") var seq: UInt64
+
+        func run() throws {
+            try runReportingFailure {
+                let url = try endpoints.edgeURL() + "/v1/quarantine/\(seq)/requeue"
+                print(prettyJSON(try endpoints.client().call("POST", url).body))
+            }
+        }
+    }
+}
