@@ -51,18 +51,26 @@ import YiwangTesting
             #expect(text.contains(#""value":{"name":"Li"}"#))
             #expect(text.contains(#""origin":"430100""#))
 
+            let odd = Fixtures.version(node: Fixtures.city, counter: 4, key: "户籍 1/2", hlcMs: clock.nowMs())
+            let oddBatch = Fixtures.batch(node: Fixtures.city, firstSeq: 4, [odd], clockMs: clock.nowMs())
+            #expect(try await Self.post(client, BatchCodec.encode(oddBatch), node: Fixtures.city).status == .ok)
+            let encoded = "户籍 1/2".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let oddRecord = try await client.execute(uri: "/v1/records/population/\(encoded)", method: .get)
+            #expect(oddRecord.status == .ok)
+            #expect(String(buffer: oddRecord.body).contains(#""key":"户籍 1/2""#))
+
             let missing = try await client.execute(uri: "/v1/records/population/nope", method: .get)
             #expect(missing.status == .notFound)
 
             let digest = try Self.decode(
                 DigestBody.self, try await client.execute(uri: "/v1/datasets/population/digest", method: .get))
-            #expect(digest.records == 3)
+            #expect(digest.records == 4)
             #expect(digest.digest == (try await hub.store.digest(dataset: "population")).hex)
             #expect(digest.digest.count == 64)
 
             let node = try Self.decode(
                 NodeStatus.self, try await client.execute(uri: "/v1/nodes/\(Fixtures.city)", method: .get))
-            #expect(node.state == .realtime && node.changesApplied == 3 && node.highWater == 3)
+            #expect(node.state == .realtime && node.changesApplied == 4 && node.highWater == 4)
 
             let unknown = try await client.execute(uri: "/v1/nodes/999999", method: .get)
             #expect(unknown.status == .notFound)

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -23,7 +24,8 @@ public enum HubRoutes {
         }
         router.get("/v1/records/:dataset/:key") { _, context in
             let dataset = try context.parameters.require("dataset")
-            let key = try context.parameters.require("key")
+            let raw = try context.parameters.require("key")
+            let key = raw.removingPercentEncoding ?? raw
             try requireDeclared(dataset, hub: hub)
             guard let state = try await hub.store.record(dataset: dataset, key: key) else {
                 throw YiwangError.notFound("record '\(key)' in dataset '\(dataset)'")
