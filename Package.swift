@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "yiwang-edge", targets: ["yiwang-edge"]),
         .executable(name: "yiwangctl", targets: ["yiwangctl"]),
         .executable(name: "yiwang-chaos", targets: ["yiwang-chaos"]),
+        .executable(name: "yiwang-bench", targets: ["yiwang-bench"]),
         .library(name: "YiwangCore", targets: ["YiwangCore"]),
         .library(name: "YiwangTesting", targets: ["YiwangTesting"]),
     ],
@@ -104,6 +105,15 @@ let package = Package(
         .executableTarget(
             name: "yiwang-chaos",
             dependencies: ["YiwangChaos", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        // Benchmark suite (issue 9): real daemons on loopback, each rate beside a limit measured in the same run.
+        .executableTarget(
+            name: "yiwang-bench",
+            dependencies: ["YiwangCore", "YiwangStore", "YiwangHTTP", "YiwangTesting",
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         // Test kit: temporary directories, daemon process launcher.
