@@ -20,6 +20,10 @@ final class FakeHub: SyncTransport, Sendable {
         var batches = 0
         var heartbeats = 0
         var lastReport: NodeReport?
+        /// How long each answer takes, in milliseconds.
+        var delayMs = 0
+        /// Batches received (counted before the delay).
+        var received = 0
     }
 
     let state = Mutex(State())
@@ -29,6 +33,11 @@ final class FakeHub: SyncTransport, Sendable {
         do { batch = try BatchCodec.decode(body) } catch {
             return (400, Self.encode(ErrorBody(error)))
         }
+        let delayMs = state.withLock { state in
+            state.received += 1
+            return state.delayMs
+        }
+        if delayMs > 0 { try? await Task.sleep(for: .milliseconds(delayMs)) }
         return try state.withLock { state throws(YiwangError) -> (status: Int, body: [UInt8]) in
             if state.down { throw .transport("connection refused") }
             state.batches += 1

@@ -134,4 +134,28 @@ struct UplinkServiceTests {
         }
         #expect(hub.snapshot.applied.count == 10)
     }
+
+    @Test("graceful shutdown finishes the batch in flight and records its acknowledgement", .timeLimit(.minutes(1)))
+    func shutdownFinishesBatch() async throws {
+        let hub = FakeHub()
+        hub.set { $0.delayMs = 300 }
+        try await withTemporaryDirectory { dir in
+            var configuration = EdgeConfiguration(
+                nodeID: "430100", hubURL: "http://127.0.0.1:9", dataDirectory: dir.path, datasets: ["population"])
+            configuration.uplink.lingerMs = 0
+            let store = try openStore(dir)
+            _ = try await store.apply((0..<10).map { put("k\($0)") })
+            let uplink = UplinkService(
+                configuration: configuration, store: store, transport: hub, status: UplinkStatus(), logger: testLogger)
+            let group = ServiceGroup(configuration: .init(services: [uplink], logger: testLogger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                #expect(try await eventually { hub.snapshot.received >= 1 })
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(try store.summary().ackedThrough == 10)
+            #expect(hub.snapshot.received == 1)
+        }
+    }
 }
