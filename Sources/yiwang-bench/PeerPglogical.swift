@@ -38,7 +38,7 @@ enum PeerPglogical {
         environment["SKIP_FSYNC_TEST"] = quick ? "1" : "0"
         process.environment = environment
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("yiwang-bench-pglogical.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         guard let handle = try? FileHandle(forWritingTo: log) else { return ([], "skipped: cannot write \(log.path)") }
         process.standardOutput = handle
         process.standardError = handle
