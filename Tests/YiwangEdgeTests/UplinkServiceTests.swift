@@ -79,9 +79,8 @@ struct UplinkServiceTests {
         hub.set { $0.down = true }
         try await withUplink(hub) { store in
             _ = try await store.apply((0..<80).map { put("k\($0)") })
-            try await Task.sleep(for: .milliseconds(200))
-            let summary = try store.summary()
-            #expect(summary.backlog == 80 && summary.lastError?.contains("transport") == true)
+            #expect(try await eventually { try store.summary().lastError?.contains("transport") == true })
+            #expect(try store.summary().backlog == 80)
             hub.set { $0.down = false }
             #expect(try await eventually { try store.summary().ackedThrough == 80 })
             #expect(try store.summary().lastError == nil)

@@ -22,7 +22,7 @@ extension EdgeStore {
     /// (e.g. a clock far ahead) leaves the others' writes in place.
     func commitGroup(_ requests: [[LocalWrite]]) async -> [Result<[Version?], YiwangError>] {
         do {
-            return try await write { db in
+            return try await groupWrite { db in
                 var highest = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0)
                 var results: [Result<[Version?], YiwangError>] = []
                 results.reserveCapacity(requests.count)
@@ -53,6 +53,23 @@ extension EdgeStore {
             }
         } catch {
             return requests.map { _ in .failure(error) }
+        }
+    }
+
+    /// A write transaction that the caller's task cancellation cannot interrupt: the leader of a group commits
+    /// other callers' writes too, so its own client going away must not fail theirs.
+    private func groupWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(YiwangError)
+        -> T
+    {
+        let result: Result<T, any Error> = await withCheckedContinuation { continuation in
+            pool.asyncWrite(body) { _, result in continuation.resume(returning: result) }
+        }
+        do {
+            return try result.get()
+        } catch let error as YiwangError {
+            throw error
+        } catch {
+            throw .storage("edge store write failed: \(error)")
         }
     }
 
