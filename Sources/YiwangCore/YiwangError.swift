@@ -17,6 +17,7 @@ public struct YiwangError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let notFound = Code("not_found")
         public static let unauthorized = Code("unauthorized")
         public static let forbidden = Code("forbidden")
+        public static let rateLimited = Code("rate_limited")
         public static let unavailable = Code("unavailable")
         public static let invalidConfig = Code("invalid_config")
         public static let storage = Code("storage_error")
@@ -78,6 +79,9 @@ public struct YiwangError: Error, Hashable, Sendable, CustomStringConvertible {
     }
     public static func forbidden(_ why: String) -> YiwangError {
         YiwangError(code: .forbidden, message: why)
+    }
+    public static func rateLimited(_ why: String) -> YiwangError {
+        YiwangError(code: .rateLimited, message: why)
     }
     public static func invalidConfig(file: String?, key: String, _ why: String) -> YiwangError {
         YiwangError(code: .invalidConfig, field: key, message: file.map { "\($0): \(why)" } ?? why)

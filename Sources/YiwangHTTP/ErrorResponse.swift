@@ -12,6 +12,7 @@ extension YiwangError.Code {
         case .unknownDataset, .notFound: .notFound
         case .unknownNode, .forbidden: .forbidden
         case .unauthorized: .unauthorized
+        case .rateLimited: .tooManyRequests
         case .valueTooLarge, .batchTooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
         case .transport: .badGateway

@@ -66,6 +66,7 @@ public struct ProvinceHub: Sendable {
         guard let node, topology.node(node) != nil else {
             logger.warning(
                 "batch rejected", metadata: ["yiwang.error": "\(error.code)", "yiwang.node": "\(node ?? "-")"])
+            try await store.auditRefusal(node: String((node ?? "-").prefix(64)), error: error, nowMs: clock.nowMs())
             return
         }
         try await store.recordRejectedBatch(node: node, error: error, nowMs: clock.nowMs())

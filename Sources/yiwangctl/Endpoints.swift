@@ -14,6 +14,12 @@ struct Endpoints: ParsableArguments {
     @Option(name: .long, help: "Request timeout in seconds.")
     var timeout: Int = 30
 
+    @Option(name: .long, help: "File holding an operator credential for the hub (default: $YIWANG_TOKEN).")
+    var tokenFile: String?
+
+    @Option(name: .long, help: "CA certificate (PEM) to verify a TLS hub with.")
+    var caFile: String?
+
     func hubURL() throws -> String {
         guard let url = hub ?? ProcessInfo.processInfo.environment["YIWANG_HUB"] else {
             throw ValidationError("no hub: pass --hub URL or set YIWANG_HUB")
@@ -37,7 +43,18 @@ struct Endpoints: ParsableArguments {
     }
 
     func client() -> APIClient {
-        APIClient(http: CurlHTTPClient(configuration: .init(connectTimeoutMs: 5_000, totalTimeoutMs: timeout * 1_000)))
+        var configuration = CurlHTTPClient.Configuration(connectTimeoutMs: 5_000, totalTimeoutMs: timeout * 1_000)
+        configuration.bearerToken = operatorToken()
+        configuration.caFile = caFile
+        return APIClient(http: CurlHTTPClient(configuration: configuration))
+    }
+
+    /// The operator's token: `--token-file`, else `$YIWANG_TOKEN`, else none.
+    private func operatorToken() -> String? {
+        if let tokenFile, let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) {
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return ProcessInfo.processInfo.environment["YIWANG_TOKEN"]
     }
 
     private func trimmed(_ url: String) -> String {

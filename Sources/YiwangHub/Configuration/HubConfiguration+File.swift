@@ -7,7 +7,7 @@ extension HubConfiguration {
     public static let fileKeys = [
         "listen", "data_dir", "topology", "realtime_within", "offline_after", "stale_after", "max_body_bytes",
         "max_clock_ahead",
-    ]
+    ] + HubSecurityConfiguration.fileKeys
 
     /// Applies a YAML config file on top of the current values; errors name the file and the key.
     public mutating func apply(file path: String) throws(YiwangError) {
@@ -47,6 +47,8 @@ extension HubConfiguration {
             case "max_body_bytes":
                 guard let bytes = Int(text), bytes > 0 else { throw fail("'\(text)' is not a positive byte count") }
                 maxBodyBytes = bytes
+            case _ where HubSecurityConfiguration.fileKeys.contains(key):
+                try security.apply(key: key, text: text, fail: fail)
             default:
                 throw fail("unknown key (known: \(Self.fileKeys.joined(separator: ", ")))")
             }

@@ -16,6 +16,8 @@ public struct HubConfiguration: Sendable, Hashable {
     public var maxBodyBytes: Int = 32 << 20
     /// How far ahead of the hub's clock a change's HLC may be.
     public var maxClockAheadMs: Int64 = 5 * 60 * 1000
+    /// Credentials, rate limits and TLS (`HubSecurityConfiguration`).
+    public var security = HubSecurityConfiguration()
 
     public init() {}
 
@@ -43,6 +45,7 @@ public struct HubConfiguration: Sendable, Hashable {
         guard maxBodyBytes >= 1024 else {
             throw .invalidConfig(file: file, key: "max_body_bytes", "must be at least 1024")
         }
+        try security.validate(host: host, file: file)
         guard topologyPath != nil else {
             throw .invalidConfig(file: file, key: "topology", "no topology file given (--topology FILE)")
         }

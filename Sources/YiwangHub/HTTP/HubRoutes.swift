@@ -17,6 +17,8 @@ public enum HubRoutes {
     public static func router(hub: ProvinceHub) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(YiwangErrorMiddleware())
+        router.middlewares.add(HubAuthMiddleware(hub: hub))
+        HubSecurityRoutes.add(to: router, hub: hub)
         router.post("/v1/sync") { request, _ in try await sync(request, hub: hub) }
         router.get("/v1/nodes") { _, _ in Response.json(try await hub.report()) }
         router.get("/v1/nodes/:id") { _, context in

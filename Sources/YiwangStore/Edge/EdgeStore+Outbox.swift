@@ -110,6 +110,10 @@ extension EdgeStore {
     @discardableResult
     public func prune(ackedBeforeMs olderThanMs: Int64) async throws(YiwangError) -> Int {
         try await write { db in
+            let doomed = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM outbox WHERE status = 'acked' AND acked_at_ms < ?",
+                arguments: [olderThanMs]) ?? 0
+            if doomed > 0 { try OutboxChain.notePrune(db, deleting: doomed) }
             try db.execute(
                 sql: "DELETE FROM outbox WHERE status = 'acked' AND acked_at_ms < ?", arguments: [olderThanMs])
             return db.changesCount

@@ -66,6 +66,7 @@ public final class EdgeStore: Sendable {
             try OutboxTable.createTable(db)
             try EdgeMeta.createTable(db)
         }
+        migrator.registerMigration("v2-outbox-chain") { db in try OutboxChain.migrate(db) }
         return migrator
     }
 

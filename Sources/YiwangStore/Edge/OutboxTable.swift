@@ -32,14 +32,17 @@ enum OutboxTable {
 
     static func insert(_ db: Database, _ change: Change, committedAtMs: Int64) throws {
         let v = change.version
+        let prev = try OutboxChain.previous(db, before: change.seq)
+        let hash = OutboxChain.hash(change, committedAtMs: committedAtMs, prev: prev)
         try db.cachedStatement(
             sql: """
-                INSERT INTO outbox(seq, dataset, key, vector, hlc, origin, actor, op, value, committed_at_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO outbox(seq, dataset, key, vector, hlc, origin, actor, op, value, committed_at_ms,
+                                   prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             Int64(change.seq), v.dataset, v.key, v.vector.description, v.hlc.packed, v.origin, v.actor,
-            Int64(v.operation.rawValue), v.value, committedAtMs,
+            Int64(v.operation.rawValue), v.value, committedAtMs, prev.hex, hash.hex,
         ])
     }
 

@@ -19,6 +19,7 @@ struct BatchApplier {
     private var duplicates = 0
     private var conflicts = 0
     private var rejected: [SyncAck.Rejection] = []
+    private var audit = AuditWriter(head: .empty)
 
     init(batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64, limits: Limits) {
         self.batch = batch
@@ -30,6 +31,7 @@ struct BatchApplier {
 
     mutating func run(_ db: Database) throws -> BatchOutcome {
         var node = try HubNodeRecord.fetch(db, id: batch.node) ?? HubNodeRecord(id: batch.node)
+        audit = try AuditWriter(db)
         let report = batch.report
         let offset = report.clockMs - nowMs
         node.lastContactMs = nowMs
@@ -101,11 +103,19 @@ struct BatchApplier {
             case .applied:
                 applied += 1
                 node.changesApplied += 1
+                try auditVersion(db, change, outcome: "applied")
             case .ignored:
                 duplicates += 1
+                try auditVersion(db, change, outcome: "obsolete")
             case .conflict(_, let records):
                 applied += 1
                 node.changesApplied += 1
+                try auditVersion(db, change, outcome: "applied")
+                for record in records {
+                    try audit.append(
+                        db, atMs: nowMs, kind: "conflict", node: batch.node, dataset: version.dataset,
+                        key: version.key, detail: AuditWriter.conflictDetail(record))
+                }
                 for record in records { try ConflictTable.append(db, record, atMs: nowMs) }
                 conflicts += records.count
                 node.conflicts += UInt64(records.count)
@@ -118,7 +128,16 @@ struct BatchApplier {
             try statement.execute(arguments: [
                 batch.node, Int64(clamping: change.seq), error.code.rawValue, error.message, nowMs,
             ])
+            try audit.append(
+                db, atMs: nowMs, kind: "reject_change", node: batch.node, dataset: String(version.dataset.prefix(64)),
+                key: String(version.key.prefix(512)), detail: AuditWriter.errorDetail(error, seq: change.seq))
         }
+    }
+
+    private mutating func auditVersion(_ db: Database, _ change: Change, outcome: String) throws {
+        try audit.append(
+            db, atMs: nowMs, kind: "apply", node: batch.node, dataset: change.version.dataset,
+            key: change.version.key, detail: AuditWriter.versionDetail(change.version, seq: change.seq, outcome: outcome))
     }
 
     /// The checks every incoming change must pass; the message names what is wrong, never the value.

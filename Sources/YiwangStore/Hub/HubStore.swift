@@ -66,6 +66,9 @@ public final class HubStore: Sendable {
             record.lastError = error.description
             record.lastErrorAtMs = nowMs
             try record.save(db)
+            var audit = try AuditWriter(db)
+            try audit.append(
+                db, atMs: nowMs, kind: "reject_batch", node: node, detail: AuditWriter.errorDetail(error))
         }
         logger.warning(
             "batch rejected", metadata: ["yiwang.node": "\(node)", "yiwang.error": "\(error.code)"])

@@ -1,0 +1,129 @@
+import GRDB
+import YiwangCore
+
+/// The hub's tamper-evident `audit` table: every applied change, conflict decision and refused batch or change,
+/// appended in the transaction that did it, each entry chained to the previous one by SHA-256
+/// (`AuditEntry`). Details hold vectors, actors, error codes and value hashes, never values.
+public enum AuditTable {
+    static func createTable(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE audit(
+                    seq INTEGER PRIMARY KEY,          -- 1, 2, 3, ... with no gaps
+                    at_ms INTEGER NOT NULL,           -- hub clock
+                    kind TEXT NOT NULL,               -- apply | conflict | reject_change | reject_batch | credential
+                    node TEXT NOT NULL,
+                    dataset TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    detail TEXT NOT NULL,             -- JSON; never a record value (value_sha256 at most)
+                    prev_hash TEXT NOT NULL,          -- hex SHA-256 of the previous entry (zeros for the first)
+                    hash TEXT NOT NULL                -- hex SHA-256(prev_hash || canonical bytes of this entry)
+                );
+                CREATE INDEX audit_by_record ON audit(dataset, key) WHERE kind IN ('apply', 'conflict');
+                """)
+    }
+
+    /// The last entry's seq and hash (the empty head for an empty log).
+    public static func head(_ db: Database) throws -> AuditHead {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") else {
+            return .empty
+        }
+        return AuditHead(seq: row[0], hash: AuditHash(hex: row[1]) ?? .genesis)
+    }
+
+    static let columns = "seq, at_ms, kind, node, dataset, key, detail, prev_hash, hash"
+
+    static func entry(from row: Row) -> AuditEntry {
+        // An unparsable hash is kept as the zero-length hash so that verification reports it as edited.
+        AuditEntry(
+            seq: row[0], atMs: row[1], kind: row[2], node: row[3], dataset: row[4], key: row[5], detail: row[6],
+            prevHash: AuditHash(hex: row[7]) ?? AuditHash(bytes: []), hash: AuditHash(hex: row[8]) ?? AuditHash(bytes: []))
+    }
+
+    /// Entries from `seq` on, in order, at most `limit`.
+    public static func entries(_ db: Database, from seq: Int64, limit: Int) throws -> [AuditEntry] {
+        try Row.fetchAll(
+            db, sql: "SELECT \(columns) FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?",
+            arguments: [seq, max(1, min(limit, 10_000))]
+        ).map(entry(from:))
+    }
+
+    /// Verifies the whole chain in stored order (streaming), against an exported head if given.
+    public static func verify(_ db: Database, expecting: AuditHead?) throws -> AuditVerification {
+        var verifier = AuditChainVerifier(expecting: expecting)
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM audit ORDER BY rowid")
+        while let row = try rows.next(), verifier.check(entry(from: row)) {}
+        return verifier.finish()
+    }
+
+    /// The `apply` and `conflict` entries of one record, oldest first (for blame).
+    static func recordEntries(_ db: Database, dataset: String, key: String) throws -> [AuditEntry] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(columns) FROM audit WHERE dataset = ? AND key = ? AND kind IN ('apply', 'conflict')
+                ORDER BY seq
+                """, arguments: [dataset, key]
+        ).map(entry(from:))
+    }
+}
+
+/// Appends entries to the audit chain inside one write transaction, carrying the head from entry to entry.
+struct AuditWriter {
+    private(set) var head: AuditHead
+
+    init(head: AuditHead) { self.head = head }
+
+    /// Reads the current head; call inside the write transaction that will append.
+    init(_ db: Database) throws {
+        head = try AuditTable.head(db)
+    }
+
+    mutating func append(
+        _ db: Database, atMs: Int64, kind: String, node: String, dataset: String = "", key: String = "",
+        detail: String
+    ) throws {
+        let seq = head.seq + 1
+        let hash = AuditEntry.chainHash(
+            prev: head.hash, seq: seq, atMs: atMs, kind: kind, node: node, dataset: dataset, key: key, detail: detail)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO audit(seq, at_ms, kind, node, dataset, key, detail, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [seq, atMs, kind, node, dataset, key, detail, head.hash.hex, hash.hex])
+        head = AuditHead(seq: seq, hash: hash)
+    }
+
+    /// The detail of a version as the audit records it: who, when, which vector, and the value's hash.
+    static func versionDetail(_ version: Version, seq: UInt64, outcome: String) -> String {
+        var detail = AuditDetail()
+        detail.add("seq", Int64(clamping: seq))
+        detail.add("origin", version.origin)
+        detail.add("actor", version.actor)
+        detail.add("hlc", version.hlc.packed)
+        detail.add("vector", version.vector.description)
+        detail.add("op", version.operation.description)
+        if let value = version.value { detail.add("value_sha256", AuditHash.of(value.utf8).hex) }
+        detail.add("outcome", outcome)
+        return detail.json
+    }
+
+    static func conflictDetail(_ conflict: ConflictRecord) -> String {
+        var detail = AuditDetail()
+        detail.add("resolution", conflict.resolution.rawValue)
+        detail.add("winner_vector", conflict.winner.vector.description)
+        detail.add("winner_origin", conflict.winner.origin)
+        detail.add("loser_vector", conflict.loser.vector.description)
+        detail.add("loser_origin", conflict.loser.origin)
+        return detail.json
+    }
+
+    static func errorDetail(_ error: YiwangError, seq: UInt64? = nil) -> String {
+        var detail = AuditDetail()
+        if let seq { detail.add("seq", Int64(clamping: seq)) }
+        detail.add("code", error.code.rawValue)
+        detail.add("message", error.message)
+        return detail.json
+    }
+}

@@ -1,0 +1,113 @@
+import Testing
+import YiwangCore
+
+/// The audit chain's pure logic: hashing, verification, and each kind of tampering.
+@Suite struct AuditChainTests {
+    static func chain(_ count: Int) -> [AuditEntry] {
+        var prev = AuditHash.genesis
+        return (1...Int64(count)).map { seq in
+            let detail = #"{"seq":\#(seq),"actor":"clerk-\#(seq)"}"#
+            let hash = AuditEntry.chainHash(
+                prev: prev, seq: seq, atMs: 1_000 + seq, kind: "apply", node: "430100", dataset: "population",
+                key: "k\(seq)", detail: detail)
+            defer { prev = hash }
+            return AuditEntry(
+                seq: seq, atMs: 1_000 + seq, kind: "apply", node: "430100", dataset: "population", key: "k\(seq)",
+                detail: detail, prevHash: prev, hash: hash)
+        }
+    }
+
+    @Test func intactChainVerifiesAndHeadRoundTrips() throws {
+        let entries = Self.chain(10)
+        let result = AuditChainVerifier.verify(entries)
+        #expect(result.isIntact && result.checked == 10)
+        #expect(result.head == AuditHead(seq: 10, hash: entries[9].hash))
+        #expect(AuditHead(parsing: result.head.description) == result.head)
+        #expect(AuditChainVerifier.verify(entries, expecting: AuditHead(seq: 4, hash: entries[3].hash)).isIntact)
+        #expect(AuditChainVerifier.verify([AuditEntry]()).isIntact)
+    }
+
+    @Test func editedEntryIsFoundAtItsPosition() {
+        var entries = Self.chain(10)
+        entries[4].detail = #"{"seq":5,"actor":"someone-else"}"#
+        let problem = AuditChainVerifier.verify(entries).problem
+        #expect(problem?.position == 4 && problem?.seq == 5)
+        #expect(problem?.reason.contains("edited") == true)
+    }
+
+    @Test func editedEntryWithRecomputedHashBreaksTheNextLink() {
+        var entries = Self.chain(10)
+        entries[4].detail = "{}"
+        entries[4].hash = entries[4].expectedHash(after: entries[3].hash)
+        #expect(AuditChainVerifier.verify(entries).problem?.seq == 6)
+        // Rewriting the whole rest of the chain is caught only by an exported head.
+        var prev = entries[4].hash
+        for i in 5..<10 {
+            entries[i].prevHash = prev
+            entries[i].hash = entries[i].expectedHash(after: prev)
+            prev = entries[i].hash
+        }
+        #expect(AuditChainVerifier.verify(entries).isIntact)
+        let exported = AuditHead(seq: 8, hash: Self.chain(10)[7].hash)
+        #expect(AuditChainVerifier.verify(entries, expecting: exported).problem?.seq == 8)
+    }
+
+    @Test func insertedDeletedAndReorderedEntriesAreFound() {
+        let entries = Self.chain(10)
+        var inserted = entries
+        inserted.insert(entries[2], at: 3)
+        #expect(AuditChainVerifier.verify(inserted).problem?.position == 3)
+
+        var deleted = entries
+        deleted.remove(at: 6)
+        #expect(AuditChainVerifier.verify(deleted).problem?.position == 6)
+
+        var reordered = entries
+        reordered.swapAt(2, 3)
+        #expect(AuditChainVerifier.verify(reordered).problem?.position == 2)
+
+        var swappedSeqs = entries
+        (swappedSeqs[2].seq, swappedSeqs[3].seq) = (swappedSeqs[3].seq, swappedSeqs[2].seq)
+        swappedSeqs.swapAt(2, 3)
+        #expect(AuditChainVerifier.verify(swappedSeqs).problem?.position == 2)
+
+        let truncated = Array(entries.prefix(7))
+        #expect(AuditChainVerifier.verify(truncated).isIntact)
+        let problem = AuditChainVerifier.verify(truncated, expecting: AuditHead(seq: 9, hash: entries[8].hash)).problem
+        #expect(problem?.position == 7 && problem?.reason.contains("deleted") == true)
+    }
+
+    @Test func gapsAreAllowedOnlyWhenAskedAndCounted() {
+        var entries = Self.chain(10)
+        entries.removeSubrange(2..<5)
+        #expect(!AuditChainVerifier.verify(entries).isIntact)
+        var verifier = AuditChainVerifier(allowsGaps: true)
+        for entry in entries { verifier.check(entry) }
+        #expect(verifier.finish().isIntact && verifier.skipped == 3)
+    }
+
+    @Test func detailIsValidJSONInFixedOrder() {
+        var detail = AuditDetail()
+        detail.add("actor", "a \"b\"\n")
+        detail.add("seq", 3)
+        #expect(detail.json == #"{"actor":"a \"b\"\n","seq":3}"#)
+    }
+
+    @Test func tokensAreRandomAndOnlyTheirHashIsStable() {
+        let a = CredentialToken.generate()
+        let b = CredentialToken.generate()
+        #expect(a != b && a.hasPrefix("yw_") && a.utf8.count == 67)
+        #expect(CredentialToken.hash(a) == CredentialToken.hash(a) && CredentialToken.hash(a) != CredentialToken.hash(b))
+        #expect(CredentialToken.bearer("Bearer \(a)") == a)
+        #expect(CredentialToken.bearer("Basic xyz") == nil && CredentialToken.bearer(nil) == nil)
+    }
+
+    @Test func tokenBucketRefillsAtItsRate() {
+        var bucket = TokenBucket(rate: 10, burst: 3, nowMs: 0)
+        #expect(bucket.take(nowMs: 0) == nil && bucket.take(nowMs: 0) == nil && bucket.take(nowMs: 0) == nil)
+        #expect(bucket.take(nowMs: 0) == 100)
+        #expect(bucket.take(nowMs: 100) == nil)
+        #expect(bucket.take(nowMs: 150) == 50)
+        #expect(bucket.take(nowMs: 10_000) == nil)
+    }
+}
