@@ -27,6 +27,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Write every figure (medians and each run) as JSON to this file.")
     var json: String?
 
+    @Option(help: "Write the median table (Markdown, with each figure's notes) to this file.")
+    var markdown: String?
+
     @Option(help: "Also run the peer's rows through it in this run: pglogical.")
     var peer: String?
 
@@ -74,6 +77,12 @@ struct BenchCommand: AsyncParsableCommand {
         for result in medians where !result.notes.isEmpty { print("  \(result.scenario): \(result.notes)") }
         if !peerResults.isEmpty { print(PeerPglogical.table(peerResults)) }
         print("peer: \(peerNote)")
+        if let markdown {
+            let text = BenchTable.markdown(medians) + "\n\n" + BenchTable.notes(medians) + "\n"
+                + (peerResults.isEmpty ? "" : "\n```\n" + PeerPglogical.table(peerResults) + "\n```\n")
+                + "\npeer: \(peerNote)\n"
+            try text.write(toFile: markdown, atomically: true, encoding: .utf8)
+        }
         if let json {
             let report = BenchReport(
                 startedAt: startedAt, mode: quick ? "quick" : "full", runsPerScenario: runCount,

@@ -50,6 +50,11 @@ enum BenchTable {
         }.joined(separator: "\n")
     }
 
+    static func notes(_ results: [BenchResult]) -> String {
+        results.filter { !$0.notes.isEmpty }.map { "- **\($0.scenario)** (\($0.metric)): \($0.notes)" }
+            .joined(separator: "\n")
+    }
+
     static func markdown(_ results: [BenchResult]) -> String {
         let all = [header, header.map { _ in "---" }] + rows(results)
         return all.map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n")

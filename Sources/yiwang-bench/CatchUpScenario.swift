@@ -28,6 +28,7 @@ enum CatchUpScenario {
         let pending = try await client.edgeBacklog(edgeURL)
         let memory = ProcStatus.memoryMB(edge.pid)
 
+        let edgeCPU = ProcStatus.cpuSeconds(edge.pid)
         let started = ContinuousClock.now
         let (hub, _) = try await context.daemons.startHub(nodes: 1, port: port)
         guard try await client.waitHubHolds(hubURL, node: BenchDaemons.nodeID(1), through: UInt64(rows), timeout: 900)
@@ -35,7 +36,8 @@ enum CatchUpScenario {
         let seconds = Seconds.since(started)
         let drainMemory = ProcStatus.memoryMB(edge.pid)
         let cpu = String(
-            format: "CPU edge %.1f s, hub %.1f s", ProcStatus.cpuSeconds(edge.pid), ProcStatus.cpuSeconds(hub.pid))
+            format: "CPU during the drain: edge %.1f s, hub %.1f s", ProcStatus.cpuSeconds(edge.pid) - edgeCPU,
+            ProcStatus.cpuSeconds(hub.pid))
         await edge.stop(SIGTERM)
         await hub.stop(SIGTERM)
         let rate = Double(rows) / seconds

@@ -65,8 +65,14 @@ enum EdgeLocalScenarios {
         let (edge, edgeURL) = try await context.daemons.startEdge(
             hubURL: "http://127.0.0.1:\(BenchDaemons.freePort())")
         _ = try await putRound(edge: edgeURL, clients: 4, puts: 64, tag: "warm")
+        let cpu0 = (ProcStatus.cpuSeconds(edge.pid), ProcStatus.cpuSeconds(getpid()))
         let (one, oneSeconds) = try await putRound(edge: edgeURL, clients: 1, puts: puts, tag: "c1")
+        let cpu1 = (ProcStatus.cpuSeconds(edge.pid), ProcStatus.cpuSeconds(getpid()))
         let (many, manySeconds) = try await putRound(edge: edgeURL, clients: 16, puts: puts, tag: "c16")
+        let cpu2 = (ProcStatus.cpuSeconds(edge.pid), ProcStatus.cpuSeconds(getpid()))
+        // CPU cores busy (edge + this client) during each round: 2.0 means both cores of this machine.
+        let oneCores = (cpu1.0 - cpu0.0 + cpu1.1 - cpu0.1) / oneSeconds
+        let manyCores = (cpu2.0 - cpu1.0 + cpu2.1 - cpu1.1) / manySeconds
         await edge.stop(SIGTERM)
         let oneRate = Double(one.count) / oneSeconds
         let manyRate = Double(many.count) / manySeconds
@@ -86,7 +92,10 @@ enum EdgeLocalScenarios {
             context.result(
                 putName, "PUT writes/s, 16 clients (group commit)", manyRate, "writes/s", limit: oneRate,
                 limitLabel: "1-client writes/s, same run", target: ">= 10x 1 client", met: manyRate >= 10 * oneRate,
-                notes: "\(many.count) PUTs over 16 connections"),
+                notes: String(
+                    format: "%d PUTs over 16 connections; CPU cores busy (edge + client): 1 client %.2f, 16 clients "
+                        + "%.2f; edge CPU per PUT %.0f us", many.count, oneCores, manyCores,
+                    1e6 * (cpu2.0 - cpu1.0) / Double(many.count))),
         ]
     }
 }
