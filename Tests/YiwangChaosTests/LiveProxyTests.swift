@@ -165,6 +165,19 @@ import YiwangHTTP
         }
     }
 
+    @Test func retargetSendsNewConnectionsToTheNewParent() async throws {
+        let restarted = try await LoopbackServer.http(bodyBytes: 3)
+        try await withProxy(upstream: try await .echo()) { proxy, address in
+            #expect(await exchange(with: address, send: Array("ping".utf8), expect: 4).received == Array("ping".utf8))
+            proxy.retarget(upstream: restarted.address)
+            #expect(proxy.upstream == restarted.address)
+            let request = Array("GET / HTTP/1.1\r\nHost: hub\r\n\r\n".utf8)
+            let answer = await exchange(with: address, send: request, expect: 1_000)
+            #expect(String(decoding: answer.received, as: UTF8.self).hasSuffix("\r\n\r\nxxx"))
+        }
+        await restarted.close()
+    }
+
     @Test func faultNamesAreUniqueAndRemovable() async throws {
         try await withProxy(upstream: try await .echo()) { proxy, _ in
             #expect(try proxy.add(.latency(ms: 1)).name == "latency_both")

@@ -89,12 +89,12 @@ extension FaultProxy: Service {
     private func connectUpstream(_ connection: ProxyConnection, handle: ConnectionHandle) {
         let client = connection.client
         let id = connection.id
-        let plan = state.withLock { state -> ConnectionPlan? in
+        let registered = state.withLock { state -> (ConnectionPlan, HostPort)? in
             guard !state.stopped else { return nil }
             state.connections[id] = handle
-            return ConnectionPlan(faults: state.faults, seed: configuration.seed, connection: id)
+            return (ConnectionPlan(faults: state.faults, seed: configuration.seed, connection: id), state.upstream)
         }
-        guard let plan else {
+        guard let (plan, upstream) = registered else {
             connection.reset()
             return
         }
@@ -104,7 +104,7 @@ extension FaultProxy: Service {
             .channelOption(.autoRead, value: false)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(configuration.connectTimeout)
-            .connect(host: configuration.upstream.host, port: configuration.upstream.port)
+            .connect(host: upstream.host, port: upstream.port)
             .assumeIsolated()
             .whenComplete { result in
                 switch result {

@@ -46,11 +46,12 @@ public final class FaultProxy: Sendable {
         var nextConnection: UInt64 = 1
         var server: (any Channel)?
         var address: HostPort?
+        var upstream: HostPort
         var stopped = false
     }
 
     public let configuration: Configuration
-    let state = Mutex(State())
+    let state: Mutex<State>
     let recorder = StatsRecorder()
     let group: any EventLoopGroup
     let logger: Logger
@@ -61,12 +62,23 @@ public final class FaultProxy: Sendable {
         logger: Logger
     ) {
         self.configuration = configuration
+        self.state = Mutex(State(upstream: configuration.upstream))
         self.group = eventLoopGroup
         self.logger = logger
     }
 
     /// The address the proxy listens on, once started.
     public var address: HostPort? { state.withLock { $0.address } }
+
+    /// Where new connections are forwarded: the configured upstream unless `retarget(upstream:)` changed it.
+    public var upstream: HostPort { state.withLock { $0.upstream } }
+
+    /// Forwards new connections to `upstream` from now on (e.g. a parent restarted on another port); open
+    /// connections keep their parent.
+    public func retarget(upstream: HostPort) {
+        state.withLock { $0.upstream = upstream }
+        logger.info("upstream changed", metadata: ["yiwang.upstream": "\(upstream)"])
+    }
 
     /// The faults in force, in the order they were added.
     public var faults: [Fault] { state.withLock { $0.faults } }
