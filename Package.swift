@@ -94,7 +94,8 @@ let package = Package(
         // Fault proxy (Toxiproxy-like) for chaos tests: pure fault model and shaping, NIO proxy, control API.
         .target(
             name: "YiwangChaos",
-            dependencies: ["YiwangCore", "YiwangHTTP",
+            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangTesting",
+                           .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,0 +1,100 @@
+/// A write a node acknowledged (HTTP 200): who, where, and the version it returned. `value` is the canonical
+/// JSON text (sorted keys; nil for a delete); it stays in memory and is never logged or reported.
+public struct AckedWrite: Sendable, Hashable, Codable {
+    public var node: String
+    public var dataset: String
+    public var key: String
+    public var value: String?
+    public var vector: String
+    public var seq: UInt64
+    public var atMs: Int
+
+    public init(node: String, dataset: String, key: String, value: String?, vector: String, seq: UInt64, atMs: Int) {
+        self.node = node
+        self.dataset = dataset
+        self.key = key
+        self.value = value
+        self.vector = vector
+        self.seq = seq
+        self.atMs = atMs
+    }
+}
+
+/// One look at the hub's connectivity report: node id -> state, taken `atMs` after the run began (when the
+/// request was sent).
+public struct StateSample: Sendable, Hashable, Codable {
+    public var atMs: Int
+    public var states: [String: String]
+
+    public init(atMs: Int, states: [String: String]) {
+        self.atMs = atMs
+        self.states = states
+    }
+}
+
+/// A time the hub could not hear a node, as the nemesis really applied it (not as planned).
+public struct CutInterval: Sendable, Hashable, Codable {
+    public var node: String
+    public var startMs: Int
+    public var endMs: Int
+    public var label: String
+
+    public init(node: String, startMs: Int, endMs: Int, label: String) {
+        self.node = node
+        self.startMs = startMs
+        self.endMs = endMs
+        self.label = label
+    }
+}
+
+/// The hub's merged state of one record after quiescence.
+public struct HubRecord: Sendable, Hashable, Codable {
+    public var vector: String
+    public var value: String?
+    public var deleted: Bool
+
+    public init(vector: String, value: String?, deleted: Bool) {
+        self.vector = vector
+        self.value = value
+        self.deleted = deleted
+    }
+}
+
+/// One node's counters after quiescence: the hub's (`changesApplied`, `highWater`) and its own (`highestSeq`).
+public struct NodeCounters: Sendable, Hashable, Codable {
+    public var changesApplied: UInt64
+    public var highWater: UInt64
+    public var highestSeq: UInt64
+    public var backlog: Int
+
+    public init(changesApplied: UInt64, highWater: UInt64, highestSeq: UInt64, backlog: Int) {
+        self.changesApplied = changesApplied
+        self.highWater = highWater
+        self.highestSeq = highestSeq
+        self.backlog = backlog
+    }
+}
+
+/// Everything the checker needs: the history of the run and the final states once quiet.
+public struct ScenarioObservation: Sendable {
+    public var acked: [AckedWrite] = []
+    public var samples: [StateSample] = []
+    public var cuts: [CutInterval] = []
+    /// When everything was healed (ms after the start).
+    public var healedAtMs = 0
+    /// `dataset/key` -> the hub's record (absent: the hub has no such record).
+    public var hubRecords: [String: HubRecord] = [:]
+    public var nodes: [String: NodeCounters] = [:]
+    /// Replica name (`hub`, or a node id) -> dataset -> digest text.
+    public var digests: [String: [String: String]] = [:]
+    /// Whether the nodes apply the hub's change feed (downlink): then node digests must equal the hub's.
+    public var downlink = false
+    /// Datasets whose replicas must agree; nil: every dataset. Differences elsewhere are noted, not failed.
+    public var enforcedDatasets: Set<String>?
+    /// SQLite file -> `PRAGMA integrity_check` answer.
+    public var integrity: [String: String] = [:]
+
+    public init() {}
+
+    public static func recordKey(_ dataset: String, _ key: String) -> String { "\(dataset)/\(key)" }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// What one scenario run reports: its parameters, the schedule's size, the checker's counts and delays.
+public struct ScenarioReport: Sendable, Codable {
+    public var seed: UInt64
+    public var nodes: Int
+    public var durationMs: Int
+    public var partitions: Int
+    public var kills: Int
+    public var events: Int
+    public var samples: Int
+    public var quiescent: Bool
+    public var result: CheckResult
+    public var detectP50Ms: Int
+    public var detectMaxMs: Int
+    public var recoverP50Ms: Int
+    public var recoverMaxMs: Int
+    public var dataDirectory: String
+    public var schedule: [NemesisEvent]
+
+    public init(seed: UInt64, nodes: Int, durationMs: Int, schedule: NemesisSchedule, samples: Int, quiescent: Bool,
+                result: CheckResult, dataDirectory: String)
+    {
+        self.seed = seed
+        self.nodes = nodes
+        self.durationMs = durationMs
+        self.partitions = schedule.partitions
+        self.kills = schedule.kills
+        self.events = schedule.events.count
+        self.samples = samples
+        self.quiescent = quiescent
+        self.result = result
+        self.detectP50Ms = result.detectDelaysMs.percentile(0.5)
+        self.detectMaxMs = result.detectDelaysMs.max() ?? 0
+        self.recoverP50Ms = result.recoveryDelaysMs.percentile(0.5)
+        self.recoverMaxMs = result.recoveryDelaysMs.max() ?? 0
+        self.dataDirectory = dataDirectory
+        self.schedule = schedule.events
+    }
+
+    public var ok: Bool { quiescent && result.ok }
+
+    /// `seed=42 nodes=4 partitions=9 kills=3 acked=1210 lost=0 duplicated=0 converged=yes detect_p50=2.3s ...`
+    public var summary: String {
+        "seed=\(seed) nodes=\(nodes) partitions=\(partitions) kills=\(kills) acked=\(result.acked) "
+            + "lost=\(result.lost) duplicated=\(result.duplicated) converged=\(result.converged) "
+            + "realtime_while_cut=\(result.realtimeWhileCut) detect_p50=\(Self.seconds(detectP50Ms)) "
+            + "detect_max=\(Self.seconds(detectMaxMs)) recover_p50=\(Self.seconds(recoverP50Ms)) "
+            + "recover_max=\(Self.seconds(recoverMaxMs)) integrity=\(result.integrityFailures == 0 ? "ok" : "FAILED") "
+            + (quiescent ? "" : "quiescent=no ")
+            + (result.divergedNotEnforced.isEmpty ? "" : "diverged_not_enforced=\(result.divergedNotEnforced.count) ")
+            + (ok ? "ok" : "VIOLATION")
+    }
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func seconds(_ ms: Int) -> String { String(format: "%.1fs", Double(ms) / 1_000) }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import GRDB
+import Logging
+import YiwangCore
+import YiwangHTTP
+
+/// One seeded scenario end to end: start the province, write and inject faults for `duration`, heal, wait
+/// for quiescence, collect the final states, stop the daemons, check SQLite, and judge.
+public struct ScenarioRunner: Sendable {
+    public var seed: UInt64
+    public var nodes: Int
+    public var durationMs: Int
+    public var directory: String
+    public var settings = ScenarioCluster.Settings()
+    public var quiescenceTimeoutMs = 60_000
+    /// Logs each nemesis event at `info`; quiet (`warning`) unless raised.
+    public var logger: Logger = {
+        var logger = Logger(label: "yiwang.chaos.run")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    public init(seed: UInt64, nodes: Int, durationMs: Int, directory: String) {
+        self.seed = seed
+        self.nodes = nodes
+        self.durationMs = durationMs
+        self.directory = directory
+    }
+
+    /// Bound on detecting a cut: realtime_within plus a second of slack (sampling, requests in flight).
+    public var detectionBoundMs: Int { (Self.milliseconds(settings.realtimeWithin) ?? 2_000) + 1_000 }
+
+    public func run() async throws -> ScenarioReport {
+        let topology = ScenarioTopology.make(nodes: nodes)
+        let schedule = NemesisSchedule.generate(seed: seed, topology: topology, durationMs: durationMs)
+        let cluster = try await ScenarioCluster.start(
+            directory: directory, topology: topology, seed: seed, settings: settings)
+        let recorder = HistoryRecorder()
+        let sampler = ReportSampler(cluster: cluster, recorder: recorder)
+        let sampling = Task { await sampler.run() }
+        let deadline = ContinuousClock.now + .milliseconds(durationMs)
+        async let writes: Void = ScenarioWorkload(cluster: cluster, recorder: recorder, seed: seed).run(until: deadline)
+        await NemesisExecutor(cluster: cluster, recorder: recorder, logger: logger).run(schedule)
+        await writes
+        try await cluster.healAll()
+        let healedAt = recorder.nowMs
+        let collector = FinalStateCollector(cluster: cluster)
+        let quiescent = await collector.waitQuiescent(timeoutMs: quiescenceTimeoutMs, sampler: sampler)
+        try? await Task.sleep(for: .milliseconds(600))  // a last heartbeat, then one more report sample
+        sampling.cancel()
+        _ = await sampling.value
+        if let last = await sampler.sampleOnce() { recorder.sample(last) }
+        var observation = recorder.observation
+        observation.healedAtMs = healedAt
+        observation.enforcedDatasets = settings.enforcedDatasets
+        await collector.collect(into: &observation)
+        await cluster.shutdown()
+        observation.integrity = Self.integrity(of: cluster.databaseFiles)
+        let result = ScenarioChecker(detectionBoundMs: detectionBoundMs).check(observation)
+        return ScenarioReport(
+            seed: seed, nodes: topology.nodes.count, durationMs: durationMs, schedule: schedule,
+            samples: observation.samples.count, quiescent: quiescent, result: result, dataDirectory: directory)
+    }
+
+    /// `PRAGMA integrity_check` of each file, opened read-only after the daemons stopped.
+    static func integrity(of files: [String]) -> [String: String] {
+        var answers: [String: String] = [:]
+        for file in files {
+            do {
+                var configuration = Configuration()
+                configuration.readonly = true
+                let queue = try DatabaseQueue(path: file, configuration: configuration)
+                let rows = try queue.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
+                answers[file] = rows.joined(separator: "; ")
+            } catch {
+                answers[file] = "cannot open: \(error)"
+            }
+        }
+        return answers
+    }
+
+    /// `500ms`, `2s`, `1m` -> milliseconds.
+    static func milliseconds(_ text: String) -> Int? {
+        if text.hasSuffix("ms") { return Int(text.dropLast(2)) }
+        if text.hasSuffix("s") { return Int(text.dropLast()).map { $0 * 1_000 } }
+        if text.hasSuffix("m") { return Int(text.dropLast()).map { $0 * 60_000 } }
+        return nil
+    }
+}
