@@ -86,6 +86,16 @@ import YiwangCore
         #expect(verifier.finish().isIntact && verifier.skipped == 3)
     }
 
+    @Test func streamedHashEqualsTheHashOfTheCanonicalBytes() {
+        let bytes = AuditEntry.canonicalBytes(
+            seq: 7, atMs: -3, kind: "apply", node: "430100", dataset: "population", key: "户籍 1", detail: "{}")
+        let streamed = AuditEntry.chainHash(
+            prev: .genesis, seq: 7, atMs: -3, kind: "apply", node: "430100", dataset: "population", key: "户籍 1",
+            detail: "{}")
+        #expect(streamed == AuditHash.of(AuditHash.genesis.bytes + bytes))
+        #expect(bytes.prefix(16) == [0, 0, 0, 0, 0, 0, 0, 7, 255, 255, 255, 255, 255, 255, 255, 253])
+    }
+
     @Test func detailIsValidJSONInFixedOrder() {
         var detail = AuditDetail()
         detail.add("actor", "a \"b\"\n")

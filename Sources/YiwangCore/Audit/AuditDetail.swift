@@ -24,6 +24,9 @@ public struct AuditDetail: Sendable {
 
     /// A JSON string literal.
     public static func quoted(_ value: String) -> String {
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + value + "\""  // the common case: nothing to escape
+        }
         var out = "\""
         for scalar in value.unicodeScalars {
             switch scalar {

@@ -64,8 +64,17 @@ public struct AuditEntry: Hashable, Sendable {
     ) -> AuditHash {
         var hasher = SHA256()
         hasher.update(data: prev.bytes)
-        hasher.update(
-            data: canonicalBytes(seq: seq, atMs: atMs, kind: kind, node: node, dataset: dataset, key: key, detail: detail))
+        // The same bytes as `canonicalBytes`, streamed into the hasher without building the array.
+        var numbers: (UInt64, UInt64) = (UInt64(bitPattern: seq).bigEndian, UInt64(bitPattern: atMs).bigEndian)
+        withUnsafeBytes(of: &numbers) { hasher.update(bufferPointer: $0) }
+        for text in [kind, node, dataset, key, detail] {
+            var text = text
+            text.withUTF8 { utf8 in
+                var count = UInt32(truncatingIfNeeded: utf8.count).bigEndian
+                withUnsafeBytes(of: &count) { hasher.update(bufferPointer: $0) }
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(utf8))
+            }
+        }
         return AuditHash(bytes: Array(hasher.finalize()))
     }
 
@@ -104,16 +113,25 @@ public struct AuditHash: Hashable, Sendable, CustomStringConvertible {
         AuditHash(bytes: Array(SHA256.hash(data: Array(data))))
     }
 
-    public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+    /// The SHA-256 of a string's UTF-8 bytes.
+    public static func of(_ text: String) -> AuditHash {
+        var text = text
+        return text.withUTF8 { AuditHash(bytes: Array(SHA256.hash(data: UnsafeRawBufferPointer($0)))) }
     }
+
+    public var hex: String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            var index = 0
+            for byte in bytes {
+                buffer[index] = Self.digits[Int(byte >> 4)]
+                buffer[index + 1] = Self.digits[Int(byte & 0x0F)]
+                index += 2
+            }
+            return index
+        }
+    }
+
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     public var description: String { hex }
 

@@ -22,7 +22,7 @@ public enum CredentialToken {
 
     /// The stored form: SHA-256 of the token's UTF-8 bytes, as 64 hex digits.
     public static func hash(_ token: String) -> String {
-        AuditHash.of(token.utf8).hex
+        AuditHash.of(token).hex
     }
 
     /// The token from an `Authorization: Bearer TOKEN` header value, or nil.

@@ -51,7 +51,7 @@ enum OutboxChain {
         detail.add("hlc", v.hlc.packed)
         detail.add("vector", v.vector.description)
         detail.add("op", v.operation.description)
-        if let value = v.value { detail.add("value_sha256", AuditHash.of(value.utf8).hex) }
+        if let value = v.value { detail.add("value_sha256", AuditHash.of(value).hex) }
         return detail.json
     }
 

@@ -104,7 +104,7 @@ struct AuditWriter {
         detail.add("hlc", version.hlc.packed)
         detail.add("vector", version.vector.description)
         detail.add("op", version.operation.description)
-        if let value = version.value { detail.add("value_sha256", AuditHash.of(value.utf8).hex) }
+        if let value = version.value { detail.add("value_sha256", AuditHash.of(value).hex) }
         detail.add("outcome", outcome)
         return detail.json
     }
