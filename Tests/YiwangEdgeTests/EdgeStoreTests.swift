@@ -180,4 +180,27 @@ struct EdgeStoreTests {
             #expect(try store.summary().backlog == 0)
         }
     }
+
+    @Test("the backlog count follows every status change and survives reopen", .timeLimit(.minutes(1)))
+    func backlogCount() async throws {
+        try await withTemporaryDirectory { dir in
+            do {
+                let store = try openStore(dir)
+                _ = try await store.apply((1...5).map { put("k\($0)") })
+                try await store.quarantine(seq: 2, reason: "refused whole")
+                #expect(try store.summary().backlog == 4)
+                try await store.quarantine(seq: 2, reason: "again")  // already quarantined: no change
+                #expect(try store.summary().backlog == 4)
+            }
+            let store = try openStore(dir)
+            #expect(try store.summary().backlog == 4)
+            #expect(try store.nextBatch(from: 1, maxChanges: 10, maxBytes: 1 << 20).backlog == 4)
+            try await store.applyAck(highWater: 5, rejected: [], nowMs: 1)
+            #expect(try store.summary().backlog == 0)
+            _ = try await store.requeue(seq: 2)
+            #expect(try store.summary().backlog == 1)
+            try await store.applyAck(highWater: 3, rejected: [], nowMs: 2)  // rewind: 4, 5, 6 pending again
+            #expect(try store.summary().backlog == 3)
+        }
+    }
 }

@@ -34,21 +34,31 @@ extension EdgeStore {
     public func applyAck(highWater: UInt64, rejected: [SyncAck.Rejection], nowMs: Int64) async throws(YiwangError) {
         try await write { db in
             for rejection in rejected where rejection.seq <= highWater {
+                let reason = "\(rejection.error): \(rejection.message)"
                 try db.execute(
                     sql: """
                         UPDATE outbox SET status = 'quarantined', reason = ?, acked_at_ms = NULL
-                        WHERE seq = ? AND status IN ('pending', 'acked')
+                        WHERE seq = ? AND status = 'pending'
                         """,
-                    arguments: ["\(rejection.error): \(rejection.message)", Int64(rejection.seq)])
+                    arguments: [reason, Int64(rejection.seq)])
+                try PendingCounter.add(db, -db.changesCount)
+                try db.execute(
+                    sql: """
+                        UPDATE outbox SET status = 'quarantined', reason = ?, acked_at_ms = NULL
+                        WHERE seq = ? AND status = 'acked'
+                        """,
+                    arguments: [reason, Int64(rejection.seq)])
             }
             try db.execute(
                 sql: "UPDATE outbox SET status = 'acked', acked_at_ms = ? WHERE status = 'pending' AND seq <= ?",
                 arguments: [nowMs, Int64(highWater)])
+            try PendingCounter.add(db, -db.changesCount)
             let previous = UInt64(try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0)
             if highWater < previous {
                 try db.execute(
                     sql: "UPDATE outbox SET status = 'pending', acked_at_ms = NULL WHERE status = 'acked' AND seq > ?",
                     arguments: [Int64(highWater)])
+                try PendingCounter.add(db, db.changesCount)
             }
             // A hub that holds more than this node ever wrote (the node's data was lost): never reuse its numbers.
             let highest = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0)
@@ -62,6 +72,13 @@ extension EdgeStore {
     /// Quarantines one entry the hub refused on its own (a whole single-change batch refused), with a reason.
     public func quarantine(seq: UInt64, reason: String) async throws(YiwangError) {
         try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET status = 'quarantined', reason = ?, acked_at_ms = NULL
+                    WHERE seq = ? AND status = 'pending'
+                    """,
+                arguments: [reason, Int64(seq)])
+            try PendingCounter.add(db, -db.changesCount)
             try db.execute(
                 sql: "UPDATE outbox SET status = 'quarantined', reason = ?, acked_at_ms = NULL WHERE seq = ?",
                 arguments: [reason, Int64(seq)])
@@ -79,6 +96,7 @@ extension EdgeStore {
             try OutboxTable.insert(
                 db, Change(seq: next, version: entry.change.version), committedAtMs: wallClock.nowMs())
             try db.execute(sql: "UPDATE outbox SET status = 'requeued' WHERE seq = ?", arguments: [Int64(seq)])
+            try PendingCounter.add(db, 1)
             try EdgeMeta.set(db, EdgeMeta.highestSeq, Int64(next))
             return next
         }

@@ -24,6 +24,7 @@ extension EdgeStore {
         do {
             return try await groupWrite { db in
                 var highest = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0)
+                let startHighest = highest
                 var results: [Result<[Version?], YiwangError>] = []
                 results.reserveCapacity(requests.count)
                 for request in requests {
@@ -48,6 +49,7 @@ extension EdgeStore {
                     }
                 }
                 try EdgeMeta.set(db, EdgeMeta.highestSeq, Int64(highest))
+                try PendingCounter.add(db, Int(highest - startHighest))
                 try EdgeMeta.set(db, EdgeMeta.lastHLC, self.clock.withLock { $0.last.packed })
                 return results
             }

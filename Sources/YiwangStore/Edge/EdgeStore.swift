@@ -41,6 +41,7 @@ public final class EdgeStore: Sendable {
             let path = (directory as NSString).appendingPathComponent("edge.sqlite")
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
+            try pool.write { db in try PendingCounter.ensure(db) }
             let last = try pool.read { db in
                 max(
                     try EdgeMeta.int(db, EdgeMeta.lastHLC) ?? 0,

@@ -93,8 +93,7 @@ enum OutboxTable {
     }
 
     static func pendingFigures(_ db: Database) throws -> (count: UInt64, oldestMs: Int64?) {
-        let count = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE status = 'pending'") ?? 0
-        return (UInt64(count), try oldestPending(db, after: 0))
+        (try PendingCounter.get(db), try oldestPending(db, after: 0))
     }
 
     /// Commit time of the first pending entry with a sequence above `seq`.
