@@ -28,6 +28,12 @@ public enum EdgeApplication {
             transport ?? CurlSyncTransport(url: configuration.syncURL, configuration: configuration.transport.curl)
         let uplink = UplinkService(
             configuration: configuration, store: store, transport: transport, status: status, logger: logger)
+        let downlink = DownlinkService(
+            configuration: configuration, store: store,
+            transport: CurlDownlinkTransport(
+                url: DownlinkService.changesURL(hubURL: configuration.hubURL),
+                configuration: configuration.transport.downlinkCurl),
+            logger: logger)
         let routes = EdgeRoutes(configuration: configuration, store: store, status: status, metricsText: metricsText)
         let serverLogger = logger
         return Application(
@@ -35,7 +41,7 @@ public enum EdgeApplication {
             configuration: .init(
                 address: .hostname(configuration.listenHost, port: configuration.listenPort),
                 serverName: "yiwang-edge"),
-            services: [SystemdService(notifier: notifier, store: store, logger: logger), uplink],
+            services: [uplink, downlink, SystemdService(notifier: notifier, store: store, logger: logger)],
             onServerRunning: { channel in
                 let address = Self.address(channel, configuration)
                 serverLogger.info("listening", metadata: ["yiwang.address": .string(address)])

@@ -53,7 +53,8 @@ extension EdgeRoutes {
                 lastSyncMs: uplink.lastContactMs ?? summary.lastSyncMs, hubReachable: uplink.hubReachable,
                 lastError: uplink.lastError ?? summary.lastError, quarantined: summary.quarantined,
                 highestSeq: summary.highestSeq, ackedThrough: summary.ackedThrough,
-                hubClockOffsetMs: uplink.hubClockOffsetMs))
+                hubClockOffsetMs: uplink.hubClockOffsetMs,
+                downlink: DownlinkStatus(try store.downlinkSummary(), nowMs: now)))
     }
 
     func quarantineList() throws -> Response {
@@ -113,10 +114,12 @@ struct EdgeStatus: Encodable, Sendable {
     var highestSeq: UInt64
     var ackedThrough: UInt64
     var hubClockOffsetMs: Int64?
+    /// The downlink from the hub: cursor, lag and last pull (see `DownlinkStatus`).
+    var downlink: DownlinkStatus? = nil
 
     enum CodingKeys: String, CodingKey {
         case nodeId, datasets, backlog, oldestPendingMs, oldestPendingAgeMs, lastSyncMs, hubReachable, lastError
-        case quarantined, highestSeq, ackedThrough, hubClockOffsetMs
+        case quarantined, highestSeq, ackedThrough, hubClockOffsetMs, downlink
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -133,5 +136,6 @@ struct EdgeStatus: Encodable, Sendable {
         try c.encode(highestSeq, forKey: .highestSeq)
         try c.encode(ackedThrough, forKey: .ackedThrough)
         try c.encode(hubClockOffsetMs, forKey: .hubClockOffsetMs)
+        try c.encode(downlink, forKey: .downlink)
     }
 }

@@ -35,8 +35,13 @@ public final class CurlHTTPClient: @unchecked Sendable {
     public struct Response: Sendable {
         public var status: Int
         public var body: [UInt8]
+        /// The response's header fields, names lowercased (the last response's, after any interim one).
+        public var headers: [String: String] = [:]
 
         public var text: String { String(decoding: body, as: UTF8.self) }
+
+        /// A response header by name (case-insensitive).
+        public func header(_ name: String) -> String? { headers[name.lowercased()] }
     }
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
@@ -75,6 +80,21 @@ public final class CurlHTTPClient: @unchecked Sendable {
 
     private final class Sink {
         var bytes: [UInt8] = []
+        var headers: [String: String] = [:]
+
+        /// One header line as curl delivers it; a status line starts a new header block.
+        func addHeaderLine(_ line: String) {
+            if line.hasPrefix("HTTP/") {
+                headers = [:]
+                return
+            }
+            guard let colon = line.firstIndex(of: ":") else { return }
+            let name = line[..<colon].lowercased()
+            var value = line[line.index(after: colon)...]
+            while value.first?.isWhitespace == true { value.removeFirst() }
+            while value.last?.isWhitespace == true { value.removeLast() }
+            headers[name] = String(value)
+        }
     }
 
     private func perform(method: String, url: String, headers: [(String, String)], body: [UInt8]?)
@@ -115,6 +135,19 @@ public final class CurlHTTPClient: @unchecked Sendable {
                 return length
             }, context)
 
+        _ = yw_curl_setopt_header(
+            handle,
+            { data, size, count, context in
+                guard let data, let context else { return 0 }
+                let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+                let length = size * count
+                let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                }
+                sink.addHeaderLine(line)
+                return length
+            }, context)
+
         let code: CURLcode = withExtendedLifetime(sink) {
             guard let body else { return curl_easy_perform(handle) }
             return body.withUnsafeBufferPointer { buffer in
@@ -128,7 +161,7 @@ public final class CurlHTTPClient: @unchecked Sendable {
             let reason = String(cString: curl_easy_strerror(code))
             return .failure(.transport("\(method) \(url): \(reason)"))
         }
-        return .success(Response(status: yw_curl_response_code(handle), body: sink.bytes))
+        return .success(Response(status: yw_curl_response_code(handle), body: sink.bytes, headers: sink.headers))
     }
 }
 

@@ -77,14 +77,15 @@ public struct ProvinceHub: Sendable {
         let report = ConnectivityReport(
             topology: topology, stored: try await store.nodes(), thresholds: configuration.thresholds,
             nowMs: clock.nowMs())
-        return report
+        return try await withDownlinks(report)
     }
 
     /// One node's status; throws `notFound` for a node not in the topology.
     public func status(of id: String) async throws -> NodeStatus {
         guard let node = topology.node(id) else { throw YiwangError.notFound("node '\(id)'") }
-        return NodeStatus(
+        let status = NodeStatus(
             node: node, stored: try await store.node(id), thresholds: configuration.thresholds, nowMs: clock.nowMs())
+        return try await withDownlinks(status)
     }
 
     /// The Prometheus text, with the per-node gauges refreshed first.

@@ -10,5 +10,6 @@ CURLcode yw_curl_setopt_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode yw_curl_setopt_off(CURL *handle, CURLoption option, curl_off_t value);
 typedef size_t (*yw_curl_write_callback)(char *data, size_t size, size_t count, void *context);
 CURLcode yw_curl_setopt_write(CURL *handle, yw_curl_write_callback callback, void *context);
+CURLcode yw_curl_setopt_header(CURL *handle, yw_curl_write_callback callback, void *context);
 long yw_curl_response_code(CURL *handle);
 #endif

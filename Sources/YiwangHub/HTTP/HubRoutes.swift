@@ -20,6 +20,7 @@ public enum HubRoutes {
         router.middlewares.add(HubAuthMiddleware(hub: hub))
         HubSecurityRoutes.add(to: router, hub: hub)
         router.post("/v1/sync") { request, _ in try await sync(request, hub: hub) }
+        router.get("/v1/changes") { request, _ in try await changes(request, hub: hub) }
         router.get("/v1/nodes") { _, _ in Response.json(try await hub.report()) }
         router.get("/v1/nodes/:id") { _, context in
             Response.json(try await hub.status(of: try context.parameters.require("id")))

@@ -23,6 +23,12 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var lastError: String?
     /// When `lastError` happened (hub clock, ms); nil if never.
     public var lastErrorAtMs: Int64?
+    /// The downlink: the feed cursor the node last pulled from; nil if it never pulled.
+    public var downlinkCursor: Int64?
+    /// The hub's feed head minus `downlinkCursor` (versions the node has yet to scan); nil if it never pulled.
+    public var downlinkLag: Int64?
+    /// When the node last pulled the feed (hub clock, ms); nil if never.
+    public var lastPullMs: Int64?
 
     public init(node: Topology.Node, stored: HubNodeRecord?, thresholds: ConnectivityThresholds, nowMs: Int64) {
         let record = stored ?? HubNodeRecord(id: node.id)
@@ -48,6 +54,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     private enum CodingKeys: String, CodingKey {
         case id, name, level, parent, state, lastContactMs, dataAgeMs, backlog, changesApplied, conflicts
         case rejectedBatches, rejectedChanges, clockOffsetMs, highWater, lastError, lastErrorAtMs
+        case downlinkCursor, downlinkLag, lastPullMs
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -68,6 +75,9 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         try container.encode(highWater, forKey: .highWater)
         try container.encode(lastError, forKey: .lastError)
         try container.encode(lastErrorAtMs, forKey: .lastErrorAtMs)
+        try container.encode(downlinkCursor, forKey: .downlinkCursor)
+        try container.encode(downlinkLag, forKey: .downlinkLag)
+        try container.encode(lastPullMs, forKey: .lastPullMs)
     }
 }
 

@@ -98,7 +98,10 @@ struct BatchApplier {
             let current = prefetch.state(dataset: version.dataset, key: version.key)
             if let current { try checkNotBackwards(version, current: current) }
             let outcome = try RecordTable.merge(db, version, into: current, policy: policy)
-            if let state = outcome.newState { prefetch.update(dataset: version.dataset, key: version.key, to: state) }
+            if let state = outcome.newState {
+                prefetch.update(dataset: version.dataset, key: version.key, to: state)
+                try FeedTable.append(db, version)  // the downlink feed, in the merge's transaction
+            }
             switch outcome {
             case .applied:
                 applied += 1

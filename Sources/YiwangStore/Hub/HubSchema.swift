@@ -38,6 +38,11 @@ enum HubSchema {
                     CREATE INDEX rejected_changes_by_node ON rejected_changes(node, seq);
                     """)
         }
+        migrator.registerMigration("v2-feed") { db in
+            try FeedTable.createTable(db)
+            try FeedTable.backfill(db)
+            try HubStore.createDownlinkTable(db)
+        }
         migrator.registerMigration("v2-audit") { db in try AuditTable.createTable(db) }
         migrator.registerMigration("v2-credentials") { db in try CredentialTable.createTable(db) }
         return migrator

@@ -1,0 +1,163 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+import YiwangCore
+import YiwangHTTP
+import YiwangStore
+
+/// Pulls the hub's change feed (`GET /v1/changes`, long-polling) and applies each page in one transaction
+/// through the shared merge path, moving the stored cursor in that same transaction: a crash never skips a
+/// page nor applies one twice (and applying twice would be harmless). Received versions never enter the
+/// outbox. Backs off with jitter while the hub cannot be reached; on SIGTERM it abandons the poll in flight.
+public final class DownlinkService: Service, Sendable {
+    /// How the downlink pulls.
+    public struct Settings: Sendable, Hashable {
+        /// How long the hub may hold a pull open when it has nothing new, in seconds (the hub caps it at 30).
+        public var waitSeconds: Int = 10
+        /// Most versions per page.
+        public var pageLimit: Int = 1_000
+        public init() {}
+    }
+
+    let nodeID: String
+    let store: EdgeStore
+    let transport: any DownlinkTransport
+    let settings: Settings
+    let backoff: Backoff
+    let logger: Logger
+
+    public init(
+        configuration: EdgeConfiguration, store: EdgeStore, transport: any DownlinkTransport,
+        settings: Settings = Settings(), logger: Logger
+    ) {
+        self.nodeID = configuration.nodeID
+        self.store = store
+        self.transport = transport
+        self.settings = settings
+        self.backoff = Backoff(baseMs: configuration.uplink.backoffBaseMs, capMs: configuration.uplink.backoffCapMs)
+        var logger = logger
+        logger[metadataKey: "yiwang.node"] = .string(configuration.nodeID)
+        self.logger = logger
+    }
+
+    /// The hub's feed URL for a node whose hub base URL is `hubURL`.
+    public static func changesURL(hubURL: String) -> String {
+        (hubURL.hasSuffix("/") ? String(hubURL.dropLast()) : hubURL) + "/v1/changes"
+    }
+
+    public func run() async throws {
+        logger.info("downlink started")
+        var failures = 0
+        var more = false
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                guard let hasMore = try await pullOnce(wait: !more) else { break }  // shutting down
+                more = hasMore
+                failures = 0
+            } catch {
+                failures += 1
+                more = false
+                let message = (error as? YiwangError)?.description ?? "\(error)"
+                try? await store.recordDownlinkError(message)
+                let delay = backoff.delayMs(attempt: failures - 1)
+                logger.warning(
+                    "downlink pull failed",
+                    metadata: ["yiwang.error": .string(message), "yiwang.retry_ms": .stringConvertible(delay)])
+                try? await gracefulSleep(ms: delay)
+            }
+        }
+        logger.info("downlink stopped")
+    }
+
+    /// One pull and its application; returns whether the hub has more, or nil when shutting down.
+    func pullOnce(wait: Bool) async throws -> Bool? {
+        let since = try store.downlinkCursor()
+        guard let response = try await fetch(since: since, wait: wait ? settings.waitSeconds : 0) else { return nil }
+        guard response.status == 200 else {
+            let reason = UplinkLoop.reason(status: response.status, body: response.body)
+            throw YiwangError.unavailable("the hub answered \(response.status) to a pull: \(reason)")
+        }
+        guard let cursor = response.cursor else {
+            throw YiwangError.transport("the hub's feed answer has no X-Yiwang-Cursor header")
+        }
+        let versions = try VersionListCodec.decode(response.body)
+        guard
+            let applied = try await store.applyDownlink(
+                versions, from: since, to: cursor, head: response.head ?? cursor)
+        else {
+            logger.notice("downlink cursor moved during a pull (resync); pulling again")
+            return true
+        }
+        if !versions.isEmpty {
+            logger.debug(
+                "downlink page applied",
+                metadata: [
+                    "yiwang.cursor": .stringConvertible(cursor), "yiwang.applied": .stringConvertible(applied.applied),
+                    "yiwang.conflicts": .stringConvertible(applied.conflicts),
+                ])
+        }
+        return response.more
+    }
+
+    /// The pull, abandoned (nil) if a graceful shutdown starts while the hub holds it open.
+    private func fetch(since: Int64, wait: Int) async throws(YiwangError) -> FeedResponse? {
+        let once = ResumeOnce()
+        let result = await withGracefulShutdownHandler {
+            await withCheckedContinuation { continuation in
+                once.install(continuation)
+                transport.fetchChanges(node: nodeID, since: since, limit: settings.pageLimit, waitSeconds: wait) {
+                    once.resume($0)
+                }
+            }
+        } onGracefulShutdown: {
+            once.resume(nil)
+        }
+        return try result?.get()
+    }
+
+    private func gracefulSleep(ms: Int64) async throws {
+        try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(ms)) }
+    }
+}
+
+/// Resumes a continuation exactly once, whichever comes first: the answer or the shutdown (which may even
+/// come before the continuation exists).
+private final class ResumeOnce: Sendable {
+    typealias Value = Result<FeedResponse, YiwangError>?
+    private enum State {
+        case waiting
+        case installed(CheckedContinuation<Value, Never>)
+        case early(Value)
+        case done
+    }
+
+    private let state = Mutex(State.waiting)
+
+    func install(_ continuation: CheckedContinuation<Value, Never>) {
+        let early = state.withLock { state -> [Value] in
+            if case .early(let value) = state {
+                state = .done
+                return [value]
+            }
+            state = .installed(continuation)
+            return []
+        }
+        if let value = early.first { continuation.resume(returning: value) }
+    }
+
+    func resume(_ value: Value) {
+        let continuation = state.withLock { state -> CheckedContinuation<Value, Never>? in
+            switch state {
+            case .waiting:
+                state = .early(value)
+                return nil
+            case .installed(let continuation):
+                state = .done
+                return continuation
+            case .early, .done:
+                return nil
+            }
+        }
+        continuation?.resume(returning: value)
+    }
+}

@@ -1,0 +1,98 @@
+import GRDB
+import YiwangCore
+
+/// The downlink's position as stored in the node's SQLite file.
+public struct DownlinkSummary: Sendable, Hashable {
+    /// The hub feed sequence applied through (0: nothing yet, or a resync was asked).
+    public var cursor: Int64
+    /// The hub feed's head at the last pull; nil before the first.
+    public var head: Int64?
+    /// When the last pull was answered (node clock, ms); nil before the first.
+    public var lastPullMs: Int64?
+    /// The last downlink error, cleared by the next successful pull.
+    public var lastError: String?
+
+    /// Feed entries the node has yet to scan, as of the last pull.
+    public var lag: Int64? { head.map { max(0, $0 - cursor) } }
+}
+
+/// What applying one feed page did.
+public struct DownlinkApplied: Sendable, Hashable {
+    /// Versions that changed this replica's state (conflicts included).
+    public var applied: Int
+    /// Versions already seen (duplicates, or obsolete).
+    public var ignored: Int
+    /// Conflict records appended to the local conflict log.
+    public var conflicts: Int
+}
+
+extension EdgeMeta {
+    static let downlinkCursor = "downlink_cursor"
+    static let downlinkHead = "downlink_head"
+    static let lastPullMs = "downlink_last_pull_ms"
+    static let downlinkError = "downlink_error"
+}
+
+extension EdgeStore {
+    /// The hub feed sequence this node has applied through.
+    public func downlinkCursor() throws(YiwangError) -> Int64 {
+        try read { db in try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0 }
+    }
+
+    public func downlinkSummary() throws(YiwangError) -> DownlinkSummary {
+        try read { db in
+            DownlinkSummary(
+                cursor: try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0,
+                head: try EdgeMeta.int(db, EdgeMeta.downlinkHead),
+                lastPullMs: try EdgeMeta.int(db, EdgeMeta.lastPullMs),
+                lastError: try EdgeMeta.text(db, EdgeMeta.downlinkError))
+        }
+    }
+
+    /// Applies one page of the hub's feed in ONE transaction: every version merged through `RecordTable.merge`
+    /// with the dataset's policy, conflicts logged, the clock advanced past each version (so a later local
+    /// write is causally after it), and the cursor moved from `from` to `to`. Nothing goes to the outbox.
+    /// Returns nil, applying nothing, when the stored cursor is no longer `from` (a resync happened meanwhile).
+    public func applyDownlink(_ versions: [Version], from: Int64, to: Int64, head: Int64) async throws(YiwangError)
+        -> DownlinkApplied?
+    {
+        let nowMs = wallClock.nowMs()
+        return try await write { db in
+            guard (try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0) == from else { return nil }
+            var result = DownlinkApplied(applied: 0, ignored: 0, conflicts: 0)
+            for version in versions {
+                // A reading too far ahead is not trusted; the version still merges (as `mergeRemote` does).
+                _ = self.clock.withLock { clock in try? clock.receive(version.hlc, wallMs: nowMs) }
+                let outcome = try RecordTable.merge(db, version, policy: self.policy(for: version.dataset))
+                switch outcome {
+                case .applied: result.applied += 1
+                case .ignored: result.ignored += 1
+                case .conflict(_, let conflicts):
+                    result.applied += 1
+                    result.conflicts += conflicts.count
+                    for conflict in conflicts { try ConflictTable.append(db, conflict, atMs: nowMs) }
+                }
+            }
+            try EdgeMeta.set(db, EdgeMeta.downlinkCursor, to)
+            try EdgeMeta.set(db, EdgeMeta.downlinkHead, head)
+            try EdgeMeta.set(db, EdgeMeta.lastPullMs, nowMs)
+            try EdgeMeta.set(db, EdgeMeta.downlinkError, nil)
+            try EdgeMeta.set(db, EdgeMeta.lastHLC, self.clock.withLock { $0.last.packed })
+            return result
+        }
+    }
+
+    /// Forgets the downlink position: the next pull starts from the beginning of the hub's feed (a full
+    /// re-pull; merging is idempotent, so what is already held is simply ignored).
+    public func resetDownlink() async throws(YiwangError) {
+        try await write { db in
+            try EdgeMeta.set(db, EdgeMeta.downlinkCursor, 0)
+            try EdgeMeta.set(db, EdgeMeta.downlinkHead, nil)
+        }
+    }
+
+    /// Keeps the last downlink error for `GET /v1/status`.
+    public func recordDownlinkError(_ message: String) async throws(YiwangError) {
+        try await write { db in try EdgeMeta.set(db, EdgeMeta.downlinkError, message) }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+import YiwangCore
+
+/// One page of the hub's change feed for one node.
+public struct FeedPage: Sendable, Hashable {
+    /// The versions after the requested cursor that the node is granted and did not originate, in feed order.
+    public var versions: [Version]
+    /// The last hub sequence scanned (even if filtered out): the node's next `since`.
+    public var cursor: Int64
+    /// True when the feed holds more after `cursor` (the node should pull again at once).
+    public var more: Bool
+    /// The highest hub sequence when the page was read.
+    public var head: Int64
+
+    public init(versions: [Version], cursor: Int64, more: Bool, head: Int64) {
+        self.versions = versions
+        self.cursor = cursor
+        self.more = more
+        self.head = head
+    }
+}
+
+/// The hub's change feed: every version that changed the hub's state (applied, or won or lost a conflict),
+/// appended in the same transaction as its merge, numbered by a monotonically increasing hub sequence.
+/// Replicas pull it (`GET /v1/changes`) and merge it by the same rules, so every replica converges.
+enum FeedTable {
+    static func createTable(_ db: Database) throws {
+        // Rows are never deleted, so the rowid alias alone never reuses a sequence (no AUTOINCREMENT cost).
+        try db.execute(
+            sql: """
+                CREATE TABLE feed(
+                    hub_seq INTEGER PRIMARY KEY,
+                    dataset TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    origin TEXT NOT NULL,
+                    vector TEXT NOT NULL,
+                    hlc INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    op INTEGER NOT NULL,       -- 1 put, 2 delete
+                    value TEXT                 -- exactly the bytes received; NULL for a tombstone
+                )
+                """)
+    }
+
+    /// Backfills the feed from the records already held (a hub upgraded from before the feed existed):
+    /// every visible version, so a node bootstrapping from `since=0` still sees the province's state.
+    static func backfill(_ db: Database) throws {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT vector, winner_vector, hlc, origin, actor, op, value, siblings, key, dataset FROM records")
+        for row in rows {
+            let state = try RecordTable.state(from: row, dataset: row[9], key: row[8])
+            for version in state.visible { try append(db, version) }
+        }
+    }
+
+    /// Appends a version that changed the hub's state; called inside the merge's transaction.
+    static func append(_ db: Database, _ version: Version) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO feed(dataset, key, origin, vector, hlc, actor, op, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        // Unchecked: the hot path of batch apply, and the eight arguments match the eight placeholders.
+        statement.setUncheckedArguments([
+            version.dataset, version.key, version.origin, version.vector.description, version.hlc.packed,
+            version.actor, Int64(version.operation.rawValue), version.value,
+        ])
+        try statement.execute()
+    }
+
+    /// The highest hub sequence, 0 for an empty feed.
+    static func head(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(hub_seq) FROM feed")) ?? 0
+    }
+
+    /// Up to `limit` versions after `since` in `datasets`, not originated by `node`. A `since` past the head
+    /// (the hub was restored from an older backup) restarts from 0: merging is idempotent, skipping is not.
+    static func page(_ db: Database, since: Int64, datasets: Set<String>, excludingOrigin node: String, limit: Int)
+        throws -> FeedPage
+    {
+        let head = try head(db)
+        let since = since > head ? 0 : max(0, since)
+        guard !datasets.isEmpty, since < head else {
+            return FeedPage(versions: [], cursor: head, more: false, head: head)
+        }
+        let placeholders = Array(repeating: "?", count: datasets.count).joined(separator: ",")
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT hub_seq, dataset, key, origin, vector, hlc, actor, op, value FROM feed
+                WHERE hub_seq > ? AND hub_seq <= ? AND origin <> ? AND dataset IN (\(placeholders))
+                ORDER BY hub_seq LIMIT ?
+                """)
+        var arguments: StatementArguments = [since, head, node]
+        _ = arguments.append(contentsOf: StatementArguments(datasets.sorted()))
+        _ = arguments.append(contentsOf: [limit + 1])
+        var versions: [Version] = []
+        var lastSeq = since
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() {
+            if versions.count == limit { return FeedPage(versions: versions, cursor: lastSeq, more: true, head: head) }
+            lastSeq = row[0]
+            versions.append(
+                Version(
+                    dataset: row[1], key: row[2], vector: try VersionVector(parsing: row[4]),
+                    hlc: HLCTimestamp(packed: row[5]), origin: row[3], actor: row[6],
+                    operation: Operation(rawValue: UInt8(row[7] as Int64)) ?? .put, value: row[8]))
+        }
+        return FeedPage(versions: versions, cursor: head, more: false, head: head)
+    }
+}

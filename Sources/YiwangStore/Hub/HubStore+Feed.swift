@@ -1,0 +1,57 @@
+import GRDB
+import YiwangCore
+
+/// A node's downlink position as the hub last saw it.
+public struct DownlinkRecord: Sendable, Hashable {
+    /// The cursor the node last pulled from (everything up to it is applied at the node).
+    public var cursor: Int64
+    /// When it last pulled (hub clock, ms).
+    public var lastPullMs: Int64
+}
+
+extension HubStore {
+    /// The hub's downlink bookkeeping: each node's feed cursor and last pull.
+    static func createDownlinkTable(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE downlinks(
+                    node TEXT PRIMARY KEY NOT NULL,
+                    cursor INTEGER NOT NULL,
+                    last_pull_ms INTEGER NOT NULL
+                ) WITHOUT ROWID
+                """)
+    }
+
+    /// One page of the feed for `node` after `since`, in `datasets`, without the node's own versions.
+    public func feedPage(node: String, since: Int64, datasets: Set<String>, limit: Int) async throws -> FeedPage {
+        try await pool.read { db in
+            try FeedTable.page(db, since: since, datasets: datasets, excludingOrigin: node, limit: limit)
+        }
+    }
+
+    /// The highest hub sequence (0 when the feed is empty).
+    public func feedHead() async throws -> Int64 {
+        try await pool.read { db in try FeedTable.head(db) }
+    }
+
+    /// Records that `node` pulled from `cursor` at `nowMs`.
+    public func recordPull(node: String, cursor: Int64, nowMs: Int64) async throws {
+        try await pool.write { db in
+            try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO downlinks(node, cursor, last_pull_ms) VALUES (?, ?, ?)"
+            ).execute(arguments: [node, cursor, nowMs])
+        }
+    }
+
+    /// Every node's downlink position, by node id, and the feed's head.
+    public func downlinks() async throws -> (head: Int64, nodes: [String: DownlinkRecord]) {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT node, cursor, last_pull_ms FROM downlinks")
+            let nodes = Dictionary(
+                uniqueKeysWithValues: rows.map { row in
+                    (row[0] as String, DownlinkRecord(cursor: row[1], lastPullMs: row[2]))
+                })
+            return (try FeedTable.head(db), nodes)
+        }
+    }
+}
