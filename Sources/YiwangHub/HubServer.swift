@@ -16,15 +16,17 @@ public enum HubServer {
     /// The Hummingbird application for `hub`; logs "listening" with `yiwang.address` once bound, and tells
     /// systemd it is ready.
     public static func application(
-        hub: ProvinceHub, notifier: SystemdNotifier = SystemdNotifier(environment: [:])
+        hub: ProvinceHub, notifier: SystemdNotifier = SystemdNotifier(environment: [:]), tls: HubTLS? = nil
     ) -> some ApplicationProtocol {
         let logger = hub.logger
         let host = hub.configuration.host
+        var services: [any Service] = [HubSystemdService(notifier: notifier, store: hub.store, logger: logger)]
+        if let tls { services.append(HubTLSReloadService(tls: tls, logger: logger)) }
         return Application(
-            router: HubRoutes.router(hub: hub),
+            router: HubRoutes.router(hub: hub), server: HubTLS.serverBuilder(tls),
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: hub.configuration.port), serverName: "yiwang-hub"),
-            services: [HubSystemdService(notifier: notifier, store: hub.store, logger: logger)],
+            services: services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? hub.configuration.port
                 logger.info(
@@ -43,6 +45,7 @@ public enum HubServer {
     /// Checks the configuration and loads the topology, as start-up would, without opening anything.
     public static func check(configuration: HubConfiguration) throws(YiwangError) -> Topology {
         try configuration.validate()
+        if configuration.security.servesTLS { _ = try HubTLS(security: configuration.security) }
         return try Topology.load(path: configuration.topologyPath ?? "")
     }
 
@@ -54,12 +57,13 @@ public enum HubServer {
     ) async throws {
         let notifier = SystemdNotifier(environment: environment)
         let topology = try check(configuration: configuration)
+        let tls = configuration.security.servesTLS ? try HubTLS(security: configuration.security) : nil
         let store = try HubStore(
             directory: configuration.dataDirectory, maxClockAheadMs: configuration.maxClockAheadMs, logger: logger)
         let hub = ProvinceHub(
             topology: topology, store: store, configuration: configuration, clock: clock, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [application(hub: hub, notifier: notifier)], gracefulShutdownSignals: [.sigterm, .sigint],
+            services: [application(hub: hub, notifier: notifier, tls: tls)], gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = maximumGracefulShutdown
         let group = ServiceGroup(configuration: groupConfiguration)

@@ -40,6 +40,15 @@ struct HubCommand: AsyncParsableCommand {
     @Option(help: "Largest sync request body accepted, in bytes. Default 33554432 (32 MiB).")
     var maxBodyBytes: Int?
 
+    @Option(help: "Credentials: auto (required once any is issued, or off loopback), on, off (loopback only).")
+    var auth: String?
+
+    @Option(help: "TLS certificate chain (PEM); with --tls-key the hub serves HTTPS only. SIGHUP re-reads both.")
+    var tlsCert: String?
+
+    @Option(help: "TLS private key (PEM), e.g. a systemd credential under $CREDENTIALS_DIRECTORY.")
+    var tlsKey: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.")
     var logLevel: String = "info"
 
@@ -97,6 +106,14 @@ struct HubCommand: AsyncParsableCommand {
         if let ms = try duration(offlineAfter, flag: "--offline-after") { settings.thresholds.offlineAfterMs = ms }
         if let ms = try duration(staleAfter, flag: "--stale-after") { settings.thresholds.staleAfterMs = ms }
         if let maxBodyBytes { settings.maxBodyBytes = maxBodyBytes }
+        if let auth {
+            guard let mode = HubSecurityConfiguration.AuthMode(rawValue: auth) else {
+                throw .invalidConfig(file: nil, key: "--auth", "'\(auth)' is not auto, on or off")
+            }
+            settings.security.auth = mode
+        }
+        if let tlsCert { settings.security.tlsCertificateFile = tlsCert }
+        if let tlsKey { settings.security.tlsKeyFile = tlsKey }
         try settings.validate(file: config)
         return settings
     }
