@@ -46,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
         guard let durationMs = Self.milliseconds(spec), durationMs >= 2_000 else {
             throw ValidationError("--duration must be like 20s or 2m, at least 2s")
         }
-        print("seed=\(first) scenarios=\(count) (replay one with: yiwang-chaos run --seed S --nodes \(nodeCount) --duration \(spec))")
+        say("seed=\(first) scenarios=\(count) (replay one with: yiwang-chaos run --seed S --nodes \(nodeCount) --duration \(spec))")
         var reports: [ScenarioReport] = []
         for index in 0..<count {
             let scenarioSeed = first &+ UInt64(index)
@@ -60,10 +60,10 @@ struct RunCommand: AsyncParsableCommand {
             runner.settings.enforcedDatasets = converge.map { Set($0.split(separator: ",").map(String.init)) }
             if verbose { runner.logger.logLevel = .info }
             let report = try await runner.run()
-            print(report.summary)
-            for violation in report.result.violations { print("  \(violation)") }
+            say(report.summary)
+            for violation in report.result.violations { say("  \(violation)") }
             if report.ok && dataDir == nil { try? FileManager.default.removeItem(atPath: directory) }
-            if !report.ok { print("  data and logs kept in \(directory)") }
+            if !report.ok { say("  data and logs kept in \(directory)") }
             reports.append(report)
         }
         if let json {
@@ -72,6 +72,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         if reports.contains(where: { !$0.ok }) { throw ExitCode(1) }
     }
+
+    /// Writes a line to stdout at once (unbuffered, so a long drill shows each summary as it ends).
+    func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
     static func milliseconds(_ text: String) -> Int? {
         if text.hasSuffix("ms") { return Int(text.dropLast(2)) }

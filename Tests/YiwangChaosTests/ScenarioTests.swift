@@ -79,6 +79,21 @@ import YiwangTesting
         #expect(ScenarioChecker(detectionBoundMs: 3_000).check(reused).duplicated == 1)
     }
 
+    /// The planted bug "acknowledge before commit": the node answered 200 for a write its outbox never held.
+    @Test func anAcknowledgedWriteMissingFromItsOutboxIsLost() {
+        var observation = Self.cleanObservation()
+        observation.outboxes = [
+            "430100": [1: "population/a@430100:1", 2: "population/a@430100:2"],
+            "430200": [1: "population/b@430200:1"],
+        ]
+        #expect(ScenarioChecker(detectionBoundMs: 3_000).check(observation).ok)
+        observation.outboxes?["430100"]?[2] = nil
+        observation.nodes["430100"] = NodeCounters(changesApplied: 1, highWater: 1, highestSeq: 1, backlog: 0)
+        #expect(ScenarioChecker(detectionBoundMs: 3_000).check(observation).lost == 1)
+        observation.outboxes?["430200"]?[2] = "population/b@430200:1"  // one write sent as two changes
+        #expect(ScenarioChecker(detectionBoundMs: 3_000).check(observation).duplicated == 1)
+    }
+
     @Test func realtimeWhileCutDivergenceAndCorruptionAreViolations() {
         var observation = Self.cleanObservation()
         observation.samples.insert(StateSample(atMs: 4_500, states: ["430100": "realtime", "430200": "realtime"]), at: 2)

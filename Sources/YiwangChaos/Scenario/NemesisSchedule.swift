@@ -74,7 +74,7 @@ public struct NemesisSchedule: Sendable, Hashable, Codable {
         let lastStart = max(600, durationMs * 8 / 10)
         var time = 500
         while time < lastStart {
-            let length = Int.random(in: 1_000...4_000, using: &rng)
+            let length = Int.random(in: 1_500...6_000, using: &rng)
             let shape = Int.random(in: 0..<100, using: &rng)
             let node = topology.ids.randomElement(using: &rng)!
             let free = (busyUntil[node] ?? 0) <= time

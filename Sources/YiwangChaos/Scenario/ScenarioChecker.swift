@@ -39,6 +39,7 @@ public struct ScenarioChecker: Sendable {
         var result = CheckResult()
         checkWrites(observation, &result)
         checkDuplicates(observation, &result)
+        checkOutboxes(observation, &result)
         checkConvergence(observation, &result)
         checkConnectivity(observation, &result)
         for (file, answer) in observation.integrity.sorted(by: { $0.key < $1.key }) where answer != "ok" {
@@ -93,6 +94,26 @@ public struct ScenarioChecker: Sendable {
                 result.violation("duplicated: \(write.node) acknowledged two writes with seq \(write.seq)")
             }
             seen[id] = write
+        }
+    }
+
+    /// With the outboxes read offline: an acknowledged write must be in its node's outbox under its seq (it
+    /// was committed before the answer), and no two outbox entries of a node may carry the same write.
+    func checkOutboxes(_ observation: ScenarioObservation, _ result: inout CheckResult) {
+        guard let outboxes = observation.outboxes else { return }
+        for write in observation.acked {
+            let entry = ScenarioObservation.outboxEntry(write.dataset, write.key, write.vector)
+            if outboxes[write.node]?[write.seq] != entry {
+                result.lost += 1
+                result.violation("lost: \(write.node) acknowledged seq \(write.seq) but its outbox has no such entry")
+            }
+        }
+        for (node, entries) in outboxes.sorted(by: { $0.key < $1.key }) {
+            let copies = Dictionary(grouping: entries.values, by: { $0 }).values.filter { $0.count > 1 }
+            for group in copies {
+                result.duplicated += group.count - 1
+                result.violation("duplicated: \(node)'s outbox holds one write under \(group.count) seqs")
+            }
         }
     }
 

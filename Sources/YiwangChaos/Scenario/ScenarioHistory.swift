@@ -91,10 +91,17 @@ public struct ScenarioObservation: Sendable {
     public var downlink = false
     /// Datasets whose replicas must agree; nil: every dataset. Differences elsewhere are noted, not failed.
     public var enforcedDatasets: Set<String>?
+    /// Node id -> its outbox read offline after the run: seq -> `dataset/key@vector` (nil: not read).
+    public var outboxes: [String: [UInt64: String]]?
     /// SQLite file -> `PRAGMA integrity_check` answer.
     public var integrity: [String: String] = [:]
 
     public init() {}
 
     public static func recordKey(_ dataset: String, _ key: String) -> String { "\(dataset)/\(key)" }
+
+    /// How an outbox entry is named for the checker: the same write always gives the same text.
+    public static func outboxEntry(_ dataset: String, _ key: String, _ vector: String) -> String {
+        "\(dataset)/\(key)@\(vector)"
+    }
 }

@@ -11,10 +11,11 @@ public struct ScenarioReport: Sendable, Codable {
     public var samples: Int
     public var quiescent: Bool
     public var result: CheckResult
-    public var detectP50Ms: Int
-    public var detectMaxMs: Int
-    public var recoverP50Ms: Int
-    public var recoverMaxMs: Int
+    /// Delays (ms) to detect a cut longer than the bound and to return to realtime after it; nil when none.
+    public var detectP50Ms: Int?
+    public var detectMaxMs: Int?
+    public var recoverP50Ms: Int?
+    public var recoverMaxMs: Int?
     public var dataDirectory: String
     public var schedule: [NemesisEvent]
 
@@ -30,10 +31,10 @@ public struct ScenarioReport: Sendable, Codable {
         self.samples = samples
         self.quiescent = quiescent
         self.result = result
-        self.detectP50Ms = result.detectDelaysMs.percentile(0.5)
-        self.detectMaxMs = result.detectDelaysMs.max() ?? 0
-        self.recoverP50Ms = result.recoveryDelaysMs.percentile(0.5)
-        self.recoverMaxMs = result.recoveryDelaysMs.max() ?? 0
+        self.detectP50Ms = result.detectDelaysMs.isEmpty ? nil : result.detectDelaysMs.percentile(0.5)
+        self.detectMaxMs = result.detectDelaysMs.max()
+        self.recoverP50Ms = result.recoveryDelaysMs.isEmpty ? nil : result.recoveryDelaysMs.percentile(0.5)
+        self.recoverMaxMs = result.recoveryDelaysMs.max()
         self.dataDirectory = dataDirectory
         self.schedule = schedule.events
     }
@@ -58,5 +59,5 @@ public struct ScenarioReport: Sendable, Codable {
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
-    static func seconds(_ ms: Int) -> String { String(format: "%.1fs", Double(ms) / 1_000) }
+    static func seconds(_ ms: Int?) -> String { ms.map { String(format: "%.1fs", Double($0) / 1_000) } ?? "n/a" }
 }

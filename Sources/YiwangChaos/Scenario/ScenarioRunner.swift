@@ -56,6 +56,7 @@ public struct ScenarioRunner: Sendable {
         await collector.collect(into: &observation)
         await cluster.shutdown()
         observation.integrity = Self.integrity(of: cluster.databaseFiles)
+        observation.outboxes = Self.outboxes(directory: directory, nodes: topology.ids)
         let result = ScenarioChecker(detectionBoundMs: detectionBoundMs).check(observation)
         return ScenarioReport(
             seed: seed, nodes: topology.nodes.count, durationMs: durationMs, schedule: schedule,
@@ -77,6 +78,25 @@ public struct ScenarioRunner: Sendable {
             }
         }
         return answers
+    }
+
+    /// Each node's outbox (`edge-ID/edge.sqlite`), read offline: seq -> `dataset/key@vector`; nil if unreadable.
+    static func outboxes(directory: String, nodes: [String]) -> [String: [UInt64: String]]? {
+        var all: [String: [UInt64: String]] = [:]
+        for node in nodes {
+            var configuration = Configuration()
+            configuration.readonly = true
+            guard let queue = try? DatabaseQueue(path: "\(directory)/edge-\(node)/edge.sqlite", configuration: configuration),
+                let rows = try? queue.read({ try Row.fetchAll($0, sql: "SELECT seq, dataset, key, vector FROM outbox") })
+            else { return nil }
+            var entries: [UInt64: String] = [:]
+            for row in rows {
+                let seq: Int64 = row["seq"]
+                entries[UInt64(seq)] = ScenarioObservation.outboxEntry(row["dataset"], row["key"], row["vector"])
+            }
+            all[node] = entries
+        }
+        return all
     }
 
     /// `500ms`, `2s`, `1m` -> milliseconds.
