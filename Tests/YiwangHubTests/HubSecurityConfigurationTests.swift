@@ -1,0 +1,55 @@
+import Testing
+import YiwangCore
+import YiwangHub
+
+/// Start-up checks of the security settings: no unauthenticated or plain-HTTP hub on a network interface
+/// unless explicitly allowed.
+@Suite struct HubSecurityConfigurationTests {
+    static func configuration(host: String, _ change: (inout HubSecurityConfiguration) -> Void = { _ in })
+        -> HubConfiguration
+    {
+        var configuration = HubConfiguration()
+        configuration.host = host
+        configuration.topologyPath = "topology.yaml"
+        change(&configuration.security)
+        return configuration
+    }
+
+    static func failingKey(_ configuration: HubConfiguration) -> String? {
+        do {
+            try configuration.validate()
+            return nil
+        } catch {
+            return error.field
+        }
+    }
+
+    @Test func loopbackDefaultsAreValid() {
+        #expect(Self.failingKey(Self.configuration(host: "127.0.0.1")) == nil)
+        #expect(Self.failingKey(Self.configuration(host: "127.0.0.1") { $0.auth = .off }) == nil)
+    }
+
+    @Test func networkAddressNeedsTLSOrAnExplicitPlainHTTPAndNeverAuthOff() {
+        #expect(Self.failingKey(Self.configuration(host: "0.0.0.0")) == "tls_cert")
+        #expect(Self.failingKey(Self.configuration(host: "0.0.0.0") { $0.allowPlainHTTP = true }) == nil)
+        let authOff = Self.configuration(host: "10.0.0.5") {
+            $0.allowPlainHTTP = true
+            $0.auth = .off
+        }
+        #expect(Self.failingKey(authOff) == "auth")
+        #expect(Self.failingKey(Self.configuration(host: "0.0.0.0") { $0.tlsCertificateFile = "a.pem" }) == "tls_cert")
+        let mutualWithoutTLS = Self.configuration(host: "127.0.0.1") { $0.tlsClientCAFile = "ca.pem" }
+        #expect(Self.failingKey(mutualWithoutTLS) == "tls_client_ca")
+    }
+
+    @Test func fileKeysParse() throws {
+        var security = HubSecurityConfiguration()
+        let fail = { (why: String) in YiwangError.invalidConfig(file: nil, key: "k", why) }
+        try security.apply(key: "auth", text: "on", fail: fail)
+        try security.apply(key: "rate_limit_batches_per_second", text: "2.5", fail: fail)
+        try security.apply(key: "allow_plain_http", text: "true", fail: fail)
+        #expect(security.auth == .on && security.rateLimitBatchesPerSecond == 2.5 && security.allowPlainHTTP)
+        #expect(security.rateLimitBurst == 10)
+        #expect(throws: YiwangError.self) { try security.apply(key: "auth", text: "maybe", fail: fail) }
+    }
+}
