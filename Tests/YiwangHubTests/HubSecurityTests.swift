@@ -71,6 +71,16 @@ import YiwangTesting
             #expect(try await Self.get(client, "/healthz", token: nil).status == .ok)
             #expect(try await Self.get(client, "/metrics", token: nil).status == .ok)
 
+            // The downlink feed: the node's own token only.
+            var pull: HTTPFields = [HubRoutes.nodeHeader: Fixtures.otherCity]
+            #expect(try await client.execute(uri: "/v1/changes", method: .get, headers: pull).status == .unauthorized)
+            pull[.authorization] = "Bearer \(reader)"
+            #expect(try await client.execute(uri: "/v1/changes", method: .get, headers: pull).status == .forbidden)
+            pull[.authorization] = "Bearer \(otherToken)"
+            #expect(try await client.execute(uri: "/v1/changes", method: .get, headers: pull).status == .ok)
+            pull[HubRoutes.nodeHeader] = Fixtures.city
+            #expect(try await client.execute(uri: "/v1/changes", method: .get, headers: pull).status == .forbidden)
+
             let audit = try await hub.store.auditEntries(from: 1, limit: 1000)
             #expect(audit.filter { $0.kind == "reject_batch" }.count == 5)
             #expect(try await hub.store.verifyAudit(expecting: nil).isIntact)
