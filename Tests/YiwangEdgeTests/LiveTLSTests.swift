@@ -46,6 +46,44 @@ struct LiveTLSTests {
              "-out", "hub.pem", "-days", "2", "-extfile", "san.ext"], in: dir.path)
     }
 
+    @Test("mutual TLS: an edge with a client certificate from the CA syncs, one without cannot connect",
+        .timeLimit(.minutes(2)))
+    func mutualTLS() async throws {
+        let dir = try TemporaryDirectory(prefix: "yiwang-mtls")
+        defer { dir.remove() }
+        try Self.makeCA("right", server: true, in: dir)
+        try Self.run(
+            ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "node.key", "-out", "node.csr", "-subj", "/CN=430100"],
+            in: dir.path)
+        try Self.run(
+            ["x509", "-req", "-in", "node.csr", "-CA", "right-ca.pem", "-CAkey", "right-ca.key", "-CAcreateserial",
+             "-out", "node.pem", "-days", "2"], in: dir.path)
+        try """
+        tls_cert: \(dir.file("hub.pem"))
+        tls_key: \(dir.file("hub.key"))
+        tls_client_ca: \(dir.file("right-ca.pem"))
+        """.write(toFile: dir.file("hub.yaml"), atomically: true, encoding: .utf8)
+        let hub = try await LiveHub.start(in: dir, extra: ["--config", dir.file("hub.yaml")])
+        let url = "https://127.0.0.1:\(hub.port)"
+        let edge = try await LiveEdge.start(
+            in: dir, hubURL: url,
+            extra: ["--ca-file", dir.file("right-ca.pem"), "--client-cert", dir.file("node.pem"), "--client-key",
+                    dir.file("node.key")])
+        let client = LiveClient()
+        #expect(try await client.put(edge.baseURL, key: "m", value: "{}") == 200)
+        #expect(try await client.waitDrained(edge.baseURL))
+
+        let other = try TemporaryDirectory(prefix: "yiwang-mtls-none")
+        defer { other.remove() }
+        let anonymous = try await LiveEdge.start(in: other, hubURL: url, extra: ["--ca-file", dir.file("right-ca.pem")])
+        #expect(try await client.put(anonymous.baseURL, key: "n", value: "{}") == 200)
+        let drained = try await client.waitDrained(anonymous.baseURL, seconds: 2)
+        #expect(!drained)
+        #expect(await anonymous.process.stop(SIGTERM) == 0)
+        #expect(await edge.process.stop(SIGTERM) == 0)
+        #expect(await hub.process.stop(SIGTERM) == 0)
+    }
+
     @Test("an edge syncs over TLS with the right CA and its token; a wrong CA fails and shows in its status",
         .timeLimit(.minutes(2)))
     func tlsRightAndWrongCA() async throws {
