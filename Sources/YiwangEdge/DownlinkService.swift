@@ -77,6 +77,7 @@ public final class DownlinkService: Service, Sendable {
             let reason = UplinkLoop.reason(status: response.status, body: response.body)
             throw YiwangError.unavailable("the hub answered \(response.status) to a pull: \(reason)")
         }
+        if response.cursor == nil && response.body.isEmpty { return true }  // a resync rang: pull again from 0
         guard let cursor = response.cursor else {
             throw YiwangError.transport("the hub's feed answer has no X-Yiwang-Cursor header")
         }
@@ -99,20 +100,33 @@ public final class DownlinkService: Service, Sendable {
         return response.more
     }
 
-    /// The pull, abandoned (nil) if a graceful shutdown starts while the hub holds it open.
+    /// The pull, abandoned (nil) if a graceful shutdown starts while the hub holds it open, or restarted
+    /// (an empty answer at the old cursor, which the cursor check then discards) when a resync rings.
     private func fetch(since: Int64, wait: Int) async throws(YiwangError) -> FeedResponse? {
         let once = ResumeOnce()
-        let result = await withGracefulShutdownHandler {
-            await withCheckedContinuation { continuation in
-                once.install(continuation)
-                transport.fetchChanges(node: nodeID, since: since, limit: settings.pageLimit, waitSeconds: wait) {
-                    once.resume($0)
+        let bell = store.downlinkBell
+        let outcome = await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    if await bell.wait(timeoutMs: Int64(wait + 60) * 1000) { once.resume(.restart) }
                 }
+                let outcome = await withCheckedContinuation { continuation in
+                    once.install(continuation)
+                    transport.fetchChanges(node: nodeID, since: since, limit: settings.pageLimit, waitSeconds: wait) {
+                        once.resume(.answer($0))
+                    }
+                }
+                group.cancelAll()
+                return outcome
             }
         } onGracefulShutdown: {
-            once.resume(nil)
+            once.resume(.shutdown)
         }
-        return try result?.get()
+        switch outcome {
+        case .answer(let result): return try result.get()
+        case .restart: return FeedResponse(status: 200, body: [], cursor: nil, more: true, head: nil)
+        case .shutdown: return nil
+        }
     }
 
     private func gracefulSleep(ms: Int64) async throws {
@@ -123,7 +137,11 @@ public final class DownlinkService: Service, Sendable {
 /// Resumes a continuation exactly once, whichever comes first: the answer or the shutdown (which may even
 /// come before the continuation exists).
 private final class ResumeOnce: Sendable {
-    typealias Value = Result<FeedResponse, YiwangError>?
+    enum Value: Sendable {
+        case answer(Result<FeedResponse, YiwangError>)
+        case restart
+        case shutdown
+    }
     private enum State {
         case waiting
         case installed(CheckedContinuation<Value, Never>)

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import YiwangCore
 import YiwangHTTP
 
@@ -28,17 +29,16 @@ public protocol DownlinkTransport: Sendable {
         completion: @escaping @Sendable (Result<FeedResponse, YiwangError>) -> Void)
 }
 
-/// The production downlink transport: libcurl, with its own connection (the uplink's is not held up by a
-/// long-poll), run on its own dispatch queue.
+/// The production downlink transport: libcurl, with its own connections (the uplink's is not held up by a
+/// long-poll). A pull abandoned by a resync may still be in flight; the next one then takes another client.
 public struct CurlDownlinkTransport: DownlinkTransport {
     /// The hub's `/v1/changes` URL.
     public let url: String
-    let client: CurlHTTPClient
-    private let queue = DispatchQueue(label: "yiwang.downlink")
+    private let clients: ClientPool
 
     public init(url: String, configuration: CurlHTTPClient.Configuration) {
         self.url = url
-        self.client = CurlHTTPClient(configuration: configuration)
+        self.clients = ClientPool(configuration: configuration)
     }
 
     public func fetchChanges(
@@ -46,7 +46,10 @@ public struct CurlDownlinkTransport: DownlinkTransport {
         completion: @escaping @Sendable (Result<FeedResponse, YiwangError>) -> Void
     ) {
         let target = "\(url)?since=\(since)&limit=\(limit)&wait=\(waitSeconds)"
-        queue.async { [client] in
+        let clients = self.clients
+        DispatchQueue.global().async {
+            let client = clients.take()
+            defer { clients.giveBack(client) }
             let result = Result { () throws(YiwangError) -> FeedResponse in
                 let response = try client.sendBlocking(
                     method: "GET", url: target, headers: [("X-Yiwang-Node", node)])
@@ -58,6 +61,22 @@ public struct CurlDownlinkTransport: DownlinkTransport {
             }
             completion(result)
         }
+    }
+}
+
+/// Idle libcurl clients (each keeps its connection to the hub open), created on demand.
+private final class ClientPool: Sendable {
+    let configuration: CurlHTTPClient.Configuration
+    private let idle = Mutex<[CurlHTTPClient]>([])
+
+    init(configuration: CurlHTTPClient.Configuration) { self.configuration = configuration }
+
+    func take() -> CurlHTTPClient {
+        idle.withLock { $0.popLast() } ?? CurlHTTPClient(configuration: configuration)
+    }
+
+    func giveBack(_ client: CurlHTTPClient) {
+        idle.withLock { if $0.count < 2 { $0.append(client) } }
     }
 }
 

@@ -89,6 +89,7 @@ extension EdgeStore {
             try EdgeMeta.set(db, EdgeMeta.downlinkCursor, 0)
             try EdgeMeta.set(db, EdgeMeta.downlinkHead, nil)
         }
+        downlinkBell.ring()
     }
 
     /// Keeps the last downlink error for `GET /v1/status`.

@@ -20,6 +20,8 @@ public final class EdgeStore: Sendable {
     let writeGroup: Mutex<GroupCommit<[LocalWrite], Result<[Version?], YiwangError>>?> = Mutex(nil)
     /// Rung after every commit that appended outbox entries, so the uplink wakes up.
     public let commitBell = Doorbell()
+    /// Rung when the downlink cursor is reset, so a long-poll in flight is abandoned and restarted from 0.
+    public let downlinkBell = Doorbell()
 
     /// Opens (creating if needed) `directory/edge.sqlite` and runs the migrations.
     public init(
