@@ -76,7 +76,15 @@ import YiwangHTTP
             let cut = await exchange(with: address, send: Array("ping".utf8), expect: 4, timeout: .milliseconds(500))
             #expect(cut.ending == .timedOut)
             #expect(cut.received.isEmpty)
-            #expect(proxy.stats.upstreamBytesForwarded == 4)  // the parent got the request: a one-way partition
+            // The parent got the request and its answer was dropped: a one-way partition. The counters may
+            // lag the client's timeout on a busy machine, so wait for them (bounded).
+            let deadline = ContinuousClock.now + .seconds(10)
+            while (proxy.stats.upstreamBytesForwarded < 4 || proxy.stats.downstreamBytesDropped < 4)
+                && ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(proxy.stats.upstreamBytesForwarded == 4)
             #expect(proxy.stats.downstreamBytesDropped == 4)
             proxy.heal()
             let healed = await exchange(with: address, send: Array("ping".utf8), expect: 4)

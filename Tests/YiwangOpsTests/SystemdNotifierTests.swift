@@ -148,13 +148,22 @@ private final class NotifySocket {
         let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.name, "WATCHDOG_USEC": "100000"])
         #expect(notifier.watchdogInterval == .milliseconds(50))
 
-        try await notifier.withWatchdog { try await Task.sleep(for: .milliseconds(400)) }
-        let pings = socket.pending()
-        #expect(pings.count >= 3, "expected a WATCHDOG=1 every 50 ms for 400 ms, got \(pings.count)")
+        // Run the body until three pings arrived (at most 10 s, so a busy machine cannot fail the test).
+        var pings: [String] = []
+        try await notifier.withWatchdog {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while pings.count < 3 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                pings += socket.pending()
+            }
+        }
+        #expect(pings.count >= 3, "expected a WATCHDOG=1 every 50 ms, got \(pings.count) in 10 s")
         #expect(pings.allSatisfy { $0 == "WATCHDOG=1\n" })
 
-        // Once the body has returned, the pings stop.
-        try await Task.sleep(for: .milliseconds(200))
+        // Once the body has returned, the pings stop (one may have been in flight as it returned).
+        try await Task.sleep(for: .milliseconds(100))
+        _ = socket.pending()
+        try await Task.sleep(for: .milliseconds(300))
         #expect(socket.pending().isEmpty)
     }
 }
