@@ -20,6 +20,12 @@ struct Endpoints: ParsableArguments {
     @Option(name: .long, help: "CA certificate (PEM) to verify a TLS hub with.")
     var caFile: String?
 
+    func validate() throws {
+        if let tokenFile, !FileManager.default.isReadableFile(atPath: tokenFile) {
+            throw ValidationError("--token-file: cannot read '\(tokenFile)'")
+        }
+    }
+
     func hubURL() throws -> String {
         guard let url = hub ?? ProcessInfo.processInfo.environment["YIWANG_HUB"] else {
             throw ValidationError("no hub: pass --hub URL or set YIWANG_HUB")

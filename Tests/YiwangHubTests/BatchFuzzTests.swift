@@ -8,8 +8,8 @@ import YiwangCore
 import YiwangHub
 import YiwangTesting
 
-/// Thousands of random and mutated `POST /v1/sync` bodies through the route: no crash, no hang, every one
-/// answered with a 4xx, and the hub's state unchanged. `YIWANG_SEED` replays a run.
+/// Thousands of random and mutated `POST /v1/sync` bodies through the route, and random read paths: no crash,
+/// no hang, every body answered with a 4xx, no 5xx, and the hub's state unchanged. `YIWANG_SEED` replays a run.
 @Suite struct BatchFuzzTests {
     struct Generator: RandomNumberGenerator {
         var state: UInt64
@@ -55,6 +55,9 @@ import YiwangTesting
             bodies.append(body)
         }
         let cases = bodies
+        let paths = (0..<1_000).map { _ in
+            (0..<Int.random(in: 1...6, using: &rng)).map { _ in Int.random(in: 0..<1_000, using: &rng) }
+        }
         try await HubServer.application(hub: hub).test(.router) { client in
             let before = try await hub.store.digest(dataset: "population")
             for (i, body) in cases.enumerated() {
@@ -63,6 +66,15 @@ import YiwangTesting
                     headers: [.contentType: HubRoutes.batchContentType, HubRoutes.nodeHeader: Fixtures.city],
                     body: ByteBuffer(bytes: body))
                 #expect((400..<500).contains(Int(response.status.code)), "seed \(seed), case \(i)")
+            }
+            // Random paths and queries on the read API: never a server error.
+            let pieces = ["v1", "records", "population", "nodes", "conflicts", "audit", "history", "digest", "%ff",
+                "..", "430100", "", "head", "verify", "changes", "datasets", "%00", "户籍"]
+            for (i, path) in paths.enumerated() {
+                let uri = "/" + path.map { pieces[$0 % pieces.count] }.joined(separator: "/")
+                    + "?limit=\(path.first ?? 0 - 5)&from=-\(i)&dataset=\(pieces[i % pieces.count])&expect=1:zz"
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(Int(response.status.code) < 500, "seed \(seed): GET \(uri)")
             }
             let after = try await hub.store.digest(dataset: "population")
             #expect(after == before && after.records == 0, "seed \(seed)")
