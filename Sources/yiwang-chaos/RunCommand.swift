@@ -61,6 +61,7 @@ struct RunCommand: AsyncParsableCommand {
             if verbose { runner.logger.logLevel = .info }
             let report = try await runner.run()
             say(report.summary)
+            if let blocker = report.notQuiescentBecause { say("  not quiescent: \(blocker)") }
             for violation in report.result.violations { say("  \(violation)") }
             if report.ok && dataDir == nil { try? FileManager.default.removeItem(atPath: directory) }
             if !report.ok { say("  data and logs kept in \(directory)") }

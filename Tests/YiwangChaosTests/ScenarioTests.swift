@@ -52,6 +52,10 @@ import YiwangTesting
         #expect(result.ok, "\(result.violations)")
         #expect(result.acked == 3 && result.visible == 2 && result.superseded == 1)
         #expect(result.detectDelaysMs == [1_000] && result.recoveryDelaysMs == [500])
+        var withConflict = Self.cleanObservation()
+        withConflict.conflictLosers = ["population/a@430100:1"]
+        let counted = ScenarioChecker(detectionBoundMs: 3_000).check(withConflict)
+        #expect(counted.conflictLosers == 1 && counted.superseded == 0 && counted.ok)
     }
 
     @Test func plantedLossIsCounted() {
@@ -106,13 +110,11 @@ import YiwangTesting
     }
 
     /// The short CI drill: a real hub and 3-4 real nodes behind fault proxies, 15 s of faults per seed.
-    /// Replay a failure with `yiwang-chaos run --seed S --nodes N --duration 15s --converge population`.
+    /// Replay a failure with `yiwang-chaos run --seed S --nodes N --duration 15s`.
     @Test(.timeLimit(.minutes(2)), arguments: [(UInt64(7), 3), (UInt64(42), 4)])
     func shortSeededRunFindsNoViolation(seed: UInt64, nodes: Int) async throws {
         let directory = try TemporaryDirectory(prefix: "yiwang-chaos-run")
         var runner = ScenarioRunner(seed: seed, nodes: nodes, durationMs: 15_000, directory: directory.path)
-        // The downlink (in progress) does not yet converge the `siblings` dataset: noted in the report, not failed.
-        runner.settings.enforcedDatasets = ["population"]
         runner.quiescenceTimeoutMs = 30_000
         let report = try await runner.run()
         print(report.summary)

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import YiwangCore
 import YiwangHTTP
 
@@ -9,34 +10,45 @@ struct FinalStateCollector: Sendable {
     let http = CurlHTTPClient(configuration: .init(connectTimeoutMs: 1_000, totalTimeoutMs: 10_000))
 
     /// Waits until every node has nothing pending and everything acknowledged, the replicas agree (with a
-    /// downlink), and the hub reports every node `realtime`. False on timeout.
-    func waitQuiescent(timeoutMs: Int, sampler: ReportSampler) async -> Bool {
+    /// downlink), and the hub reports every node `realtime`. Returns nil when quiet, else what it waited on.
+    func waitQuiescent(timeoutMs: Int, sampler: ReportSampler, logger: Logger) async -> String? {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
+        var blocker: String? = "not checked"
         while ContinuousClock.now < deadline {
-            if await isQuiescent(sampler: sampler) { return true }
+            blocker = await quiescenceBlocker(sampler: sampler)
+            guard let blocker else { return nil }
+            logger.info("waiting for quiescence", metadata: ["yiwang.blocker": "\(blocker)"])
             try? await Task.sleep(for: .milliseconds(200))
         }
-        return false
+        return blocker
     }
 
-    func isQuiescent(sampler: ReportSampler) async -> Bool {
+    /// What keeps the run from being quiet (never a record value), or nil.
+    func quiescenceBlocker(sampler: ReportSampler) async -> String? {
         var downlink = false
         for node in cluster.topology.ids {
-            guard let status = await json(cluster.edgeURL(node).map { "\($0)/v1/status" }),
-                (status["backlog"] as? NSNumber)?.intValue == 0,
-                (status["ackedThrough"] as? NSNumber) == (status["highestSeq"] as? NSNumber)
-            else { return false }
+            guard let status = await json(cluster.edgeURL(node).map { "\($0)/v1/status" }) else {
+                return "\(node): no status"
+            }
+            let backlog = (status["backlog"] as? NSNumber)?.intValue ?? -1
+            guard backlog == 0, (status["ackedThrough"] as? NSNumber) == (status["highestSeq"] as? NSNumber) else {
+                return "\(node): backlog \(backlog)"
+            }
             downlink = downlink || status["downlink"] != nil
         }
         if downlink {
-            let digests = await self.digests()
             let enforced = cluster.settings.enforcedDatasets ?? Set(ScenarioTopology.datasetNames)
-            guard let hub = digests["hub"]?.filter({ enforced.contains($0.key) }),
-                digests.values.allSatisfy({ $0.filter { enforced.contains($0.key) } == hub })
-            else { return false }
+            let digests = await self.digests()
+            let hub = digests["hub"]?.filter { enforced.contains($0.key) }
+            if let differing = digests.first(where: { $0.value.filter { enforced.contains($0.key) } != hub }) {
+                return "\(differing.key): digest differs from the hub's"
+            }
         }
-        guard let sample = await sampler.sampleOnce() else { return false }
-        return cluster.topology.ids.allSatisfy { sample.states[$0] == "realtime" }
+        guard let sample = await sampler.sampleOnce() else { return "hub: no report" }
+        if let node = cluster.topology.ids.first(where: { sample.states[$0] != "realtime" }) {
+            return "\(node): \(sample.states[node] ?? "absent") at the hub"
+        }
+        return nil
     }
 
     func collect(into observation: inout ScenarioObservation) async {
@@ -58,6 +70,15 @@ struct FinalStateCollector: Sendable {
                 highestSeq: Self.uint(status["highestSeq"]), backlog: (status["backlog"] as? NSNumber)?.intValue ?? -1)
         }
         observation.digests = await digests()
+        for dataset in ScenarioTopology.datasetNames {
+            let body = await json("\(cluster.hubURL)/v1/conflicts?dataset=\(dataset)&limit=10000")
+            for conflict in body?["conflicts"] as? [[String: Any]] ?? [] {
+                guard let loser = conflict["loser"] as? [String: Any], let key = loser["key"] as? String,
+                    let vector = loser["vector"] as? String
+                else { continue }
+                observation.conflictLosers.insert(ScenarioObservation.outboxEntry(dataset, key, vector))
+            }
+        }
     }
 
     /// Replica (`hub` or node id) -> dataset -> `digest/records`.

@@ -5,6 +5,8 @@ public struct CheckResult: Sendable, Hashable, Codable {
     public var acked = 0
     public var visible = 0
     public var superseded = 0
+    /// Covered by the hub's version and found as a loser in its conflict log.
+    public var conflictLosers = 0
     public var lost = 0
     public var duplicated = 0
     /// Changes a node numbered that the hub never applied after quiescence.
@@ -66,7 +68,12 @@ public struct ScenarioChecker: Sendable {
             case .equal where record.value == write.value && record.deleted == (write.value == nil):
                 result.visible += 1
             case .before:
-                result.superseded += 1
+                let entry = ScenarioObservation.outboxEntry(write.dataset, write.key, write.vector)
+                if observation.conflictLosers.contains(entry) {
+                    result.conflictLosers += 1
+                } else {
+                    result.superseded += 1
+                }
             default:
                 result.lost += 1
                 result.violation("lost: \(write.node) seq \(write.seq) (\(name)) not covered by the hub's version")

@@ -12,6 +12,8 @@ public final class ScenarioCluster: Sendable {
         public var offlineAfter = "6s"
         public var staleAfter = "30s"
         public var heartbeat = "200ms"
+        /// The hub's `--auth`: `off` on loopback; with `on`, pass `--token-file` per edge in `edgeArguments`.
+        public var auth = "off"
         public var hubArguments: [String] = []
         public var edgeArguments: [String] = []
         /// Datasets whose replicas must converge (nil: all).
@@ -36,6 +38,7 @@ public final class ScenarioCluster: Sendable {
     {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try topology.yaml.write(toFile: "\(directory)/topology.yaml", atomically: true, encoding: .utf8)
+        try ScenarioTopology.edgePoliciesYAML.write(toFile: "\(directory)/edge.yaml", atomically: true, encoding: .utf8)
         let hub = try launchHub(directory: directory, port: 0, settings: settings)
         let address = try await hub.waitForAddress()
         guard let hubAddress = HostPort(address) else { throw ScenarioError("bad hub address \(address)") }
@@ -76,7 +79,7 @@ public final class ScenarioCluster: Sendable {
             arguments: [
                 "--listen", "127.0.0.1:\(port)", "--data-dir", "\(directory)/hub-data", "--topology",
                 "\(directory)/topology.yaml", "--realtime-within", settings.realtimeWithin, "--offline-after",
-                settings.offlineAfter, "--stale-after", settings.staleAfter,
+                settings.offlineAfter, "--stale-after", settings.staleAfter, "--auth", settings.auth,
             ] + settings.hubArguments,
             logPath: "\(directory)/hub.log")
     }
@@ -90,7 +93,7 @@ public final class ScenarioCluster: Sendable {
         let process = try DaemonProcess(
             "yiwang-edge",
             arguments: [
-                "--node-id", node, "--hub", "http://\(proxyAddress)", "--listen", "127.0.0.1:0", "--data-dir",
+                "--config", "\(directory)/edge.yaml", "--node-id", node, "--hub", "http://\(proxyAddress)", "--listen", "127.0.0.1:0", "--data-dir",
                 "\(directory)/edge-\(node)", "--datasets", ScenarioTopology.datasetNames.joined(separator: ","),
                 "--heartbeat", settings.heartbeat, "--backoff-base", "50ms", "--backoff-cap", "500ms", "--linger",
                 "5ms", "--connect-timeout", "1s", "--total-timeout", "3s",
@@ -145,9 +148,13 @@ public final class ScenarioCluster: Sendable {
             state = [:]
             return all
         }
-        for process in running {
-            process.signal(SIGCONT)
-            await process.stop(SIGTERM, timeout: .seconds(10))
+        await withTaskGroup(of: Void.self) { group in
+            for process in running {
+                group.addTask {
+                    process.signal(SIGCONT)
+                    await process.stop(SIGTERM, timeout: .seconds(10))
+                }
+            }
         }
         await hub.withLock { $0 }.stop(SIGTERM, timeout: .seconds(10))
         for proxy in proxies.values { await proxy.stop() }

@@ -85,6 +85,8 @@ public struct ScenarioObservation: Sendable {
     /// `dataset/key` -> the hub's record (absent: the hub has no such record).
     public var hubRecords: [String: HubRecord] = [:]
     public var nodes: [String: NodeCounters] = [:]
+    /// The losers in the hub's conflict log, as `outboxEntry` names (`dataset/key@vector`).
+    public var conflictLosers: Set<String> = []
     /// Replica name (`hub`, or a node id) -> dataset -> digest text.
     public var digests: [String: [String: String]] = [:]
     /// Whether the nodes apply the hub's change feed (downlink): then node digests must equal the hub's.

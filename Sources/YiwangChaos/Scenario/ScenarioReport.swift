@@ -10,6 +10,11 @@ public struct ScenarioReport: Sendable, Codable {
     public var events: Int
     public var samples: Int
     public var quiescent: Bool
+    /// From the heal to quiescence, and the whole scenario (start-up to integrity checks), in ms.
+    public var quiescentAfterMs = 0
+    /// What the run still waited on when quiescence timed out.
+    public var notQuiescentBecause: String?
+    public var totalMs = 0
     public var result: CheckResult
     /// Delays (ms) to detect a cut longer than the bound and to return to realtime after it; nil when none.
     public var detectP50Ms: Int?
@@ -48,7 +53,8 @@ public struct ScenarioReport: Sendable, Codable {
             + "realtime_while_cut=\(result.realtimeWhileCut) detect_p50=\(Self.seconds(detectP50Ms)) "
             + "detect_max=\(Self.seconds(detectMaxMs)) recover_p50=\(Self.seconds(recoverP50Ms)) "
             + "recover_max=\(Self.seconds(recoverMaxMs)) integrity=\(result.integrityFailures == 0 ? "ok" : "FAILED") "
-            + (quiescent ? "" : "quiescent=no ")
+            + "superseded=\(result.superseded) conflict_losers=\(result.conflictLosers) "
+            + "quiesced_in=\(Self.seconds(quiescentAfterMs)) " + (quiescent ? "" : "quiescent=no ")
             + (result.divergedNotEnforced.isEmpty ? "" : "diverged_not_enforced=\(result.divergedNotEnforced.count) ")
             + (ok ? "ok" : "VIOLATION")
     }

@@ -45,7 +45,8 @@ public struct ScenarioRunner: Sendable {
         try await cluster.healAll()
         let healedAt = recorder.nowMs
         let collector = FinalStateCollector(cluster: cluster)
-        let quiescent = await collector.waitQuiescent(timeoutMs: quiescenceTimeoutMs, sampler: sampler)
+        let blocker = await collector.waitQuiescent(timeoutMs: quiescenceTimeoutMs, sampler: sampler, logger: logger)
+        let quiescentAfterMs = recorder.nowMs - healedAt
         try? await Task.sleep(for: .milliseconds(600))  // a last heartbeat, then one more report sample
         sampling.cancel()
         _ = await sampling.value
@@ -58,9 +59,13 @@ public struct ScenarioRunner: Sendable {
         observation.integrity = Self.integrity(of: cluster.databaseFiles)
         observation.outboxes = Self.outboxes(directory: directory, nodes: topology.ids)
         let result = ScenarioChecker(detectionBoundMs: detectionBoundMs).check(observation)
-        return ScenarioReport(
+        var report = ScenarioReport(
             seed: seed, nodes: topology.nodes.count, durationMs: durationMs, schedule: schedule,
-            samples: observation.samples.count, quiescent: quiescent, result: result, dataDirectory: directory)
+            samples: observation.samples.count, quiescent: blocker == nil, result: result, dataDirectory: directory)
+        report.notQuiescentBecause = blocker
+        report.quiescentAfterMs = quiescentAfterMs
+        report.totalMs = recorder.nowMs
+        return report
     }
 
     /// `PRAGMA integrity_check` of each file, opened read-only after the daemons stopped.

@@ -53,6 +53,11 @@ public struct ScenarioTopology: Sendable, Hashable, Codable {
         return out
     }
 
+    /// The edges' config file: the same merge policy per dataset as the hub's topology.
+    public static var edgePoliciesYAML: String {
+        "policies:\n" + datasets.map { "  \($0.name): \($0.policy)\n" }.joined()
+    }
+
     private static func cityID(_ index: Int) -> String { "43" + pad(index + 1) + "00" }
     private static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n % 100)" }
 }
