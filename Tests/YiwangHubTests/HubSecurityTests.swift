@@ -157,6 +157,31 @@ import YiwangTesting
         }
     }
 
+    @Test(.timeLimit(.minutes(1))) func aFloodOfBadCredentialsIsBoundedInTheAuditAndDoesNotStarveTheNode()
+        async throws
+    {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let clock = ManualClock()
+        let base = try Fixtures.hub(in: dir, clock: clock)
+        var configuration = base.configuration
+        configuration.security.rateLimitBatchesPerSecond = 1  // burst 10
+        let hub = ProvinceHub(
+            topology: base.topology, store: base.store, configuration: configuration, clock: clock, logger: base.logger)
+        let token = try await hub.store.issueCredential(name: Fixtures.city, role: .node, nowMs: clock.nowMs())
+        let empty = Fixtures.batch(node: Fixtures.city, firstSeq: 1, [], clockMs: clock.nowMs())
+        try await HubServer.application(hub: hub).test(.router) { client in
+            for _ in 0..<30 {
+                let response = try await Self.post(client, empty, node: Fixtures.city, token: "yw_forged")
+                #expect(response.status == .unauthorized)
+            }
+            let refused = try await hub.store.auditEntries(from: 1, limit: 1000).filter { $0.kind == "reject_batch" }
+            #expect(refused.count == 10)
+            #expect(try await hub.store.node(Fixtures.city)?.rejectedBatches == 10)
+            #expect(try await Self.post(client, empty, node: Fixtures.city, token: token).status == .ok)
+        }
+    }
+
     @Test(.timeLimit(.minutes(1))) func blameAfterAConflictAndTamperedCopies() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

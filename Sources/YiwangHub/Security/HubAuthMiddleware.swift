@@ -50,7 +50,14 @@ struct HubAuthMiddleware: RouterMiddleware {
                 node = credential.name
             }
         } catch let error as YiwangError {
-            if path == "/v1/sync" { try await hub.rejectBatch(node: claimed, error: error) }
+            guard path == "/v1/sync" else { throw error }
+            // Refusals are counted and audited up to the rate limit (a separate bucket per claimed name, so a
+            // flood of bad credentials neither fills the audit log nor drains the real node's bucket).
+            if limiter.take(node: "refused:" + String((claimed ?? "-").prefix(64)), nowMs: hub.clock.nowMs()) == nil {
+                try await hub.rejectBatch(node: claimed, error: error)
+            } else {
+                hub.metrics.recordRejectedBatch()
+            }
             throw error
         }
         var request = request
