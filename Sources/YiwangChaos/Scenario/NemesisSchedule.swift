@@ -1,3 +1,5 @@
+import YiwangCore
+
 /// One fault the nemesis injects. Network faults act on the nodes' proxies; process faults on the daemons.
 public enum NemesisAction: Sendable, Hashable, Codable {
     /// The nodes' links are cut: `blackhole` (packets vanish, requests time out) or `down` (refused, reset).
