@@ -1,4 +1,5 @@
-/// A small, fast, seeded generator (SplitMix64): the same seed gives the same faults, so runs reproduce.
+/// A small, fast, seeded generator (SplitMix64): the same seed gives the same run (faults, schedules,
+/// property-test histories), so a failure reproduces from its printed seed.
 public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable {
     private var state: UInt64
 
