@@ -10,7 +10,7 @@ import YiwangCore
 
     @Test func jitterStaysWithinHalfToFullCeiling() {
         let backoff = Backoff(baseMs: 100, capMs: 5_000)
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var seen = Set<Int64>()
         for attempt in 0..<20 {
             for _ in 0..<50 {

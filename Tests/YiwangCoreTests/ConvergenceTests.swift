@@ -11,7 +11,7 @@ import YiwangCore
     }
 
     static func makeHistory(seed: UInt64, nodes: Int = 4, keys: Int = 3, steps: Int = 60) -> History {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let names = (0..<nodes).map { "4301\($0)0" }
         var replicas = Array(repeating: [String: RecordState](), count: nodes)
         var clocks = Array(repeating: HybridLogicalClock(), count: nodes)
@@ -68,7 +68,7 @@ import YiwangCore
     }
 
     static func replay(_ versions: [Version], seed: UInt64, policy: MergePolicy) -> Replica {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var deliveries = versions + versions.filter { _ in Int.random(in: 0..<3, using: &rng) == 0 }
         deliveries.shuffle(using: &rng)
         var replica = Replica()

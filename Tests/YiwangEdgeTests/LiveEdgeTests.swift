@@ -41,7 +41,7 @@ struct LiveEdgeTests {
         let acknowledged = Acknowledged()
         let seed = UInt64(ProcessInfo.processInfo.environment["YIWANG_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max)
         print("kill storm seed: \(seed) (replay with YIWANG_SEED=\(seed))")
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         for round in 0..<20 {
             let edge = try await LiveEdge.start(in: dir, hubURL: hub.baseURL)
             let base = edge.baseURL
@@ -143,15 +143,3 @@ final class Acknowledged: Sendable {
     var all: [String: Int] { writes.withLock { $0 } }
 }
 
-/// SplitMix64: a reproducible generator, so a failing storm can be replayed from its printed seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

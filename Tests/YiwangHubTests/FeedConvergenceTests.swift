@@ -28,7 +28,7 @@ import YiwangTesting
         let seed =
             ProcessInfo.processInfo.environment["YIWANG_SEED"].flatMap(UInt64.init)
             ?? UInt64.random(in: 1...UInt64.max)
-        var random = SeededGenerator(seed: seed &+ UInt64(schedule))
+        var random = SplitMix64(seed: seed &+ UInt64(schedule))
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let hub = try HubStore(directory: try dir.subdirectory("hub"), logger: Fixtures.logger)
@@ -104,15 +104,3 @@ import YiwangTesting
     }
 }
 
-/// SplitMix64: a small seeded generator, so a failing schedule replays from its printed seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1330_11EB
-        return z ^ (z >> 31)
-    }
-}
