@@ -28,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Write the JSON report (an array, one entry per scenario) to this file.") var json: String?
     @Option(help: "Keep the daemons' data and logs under this directory (default: a temporary one, removed when ok).")
     var dataDir: String?
-    @Option(help: "The hub's realtime_within for the run (detection bound: this plus 1s).") var realtimeWithin = "2s"
+    @Option(help: "The hub's realtime_within for the run (detection bound: this plus 1.5s).") var realtimeWithin = "2s"
     @Flag(help: "Log every nemesis event as it starts.") var verbose = false
     @Option(help: "Comma-separated datasets whose replicas must converge (default: all); others are only noted.")
     var converge: String?

@@ -115,7 +115,7 @@ import YiwangTesting
     func shortSeededRunFindsNoViolation(seed: UInt64, nodes: Int) async throws {
         let directory = try TemporaryDirectory(prefix: "yiwang-chaos-run")
         var runner = ScenarioRunner(seed: seed, nodes: nodes, durationMs: 15_000, directory: directory.path)
-        runner.quiescenceTimeoutMs = 30_000
+        runner.quiescenceTimeoutMs = 45_000
         let report = try await runner.run()
         print(report.summary)
         #expect(report.ok, "\(report.summary)\n\(report.result.violations.joined(separator: "\n"))")
