@@ -85,6 +85,9 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.")
     var logLevel: String = "info"
 
+    @Flag(help: "Check the configuration, print one line, and exit (0 when valid) without serving.")
+    var checkConfig = false
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { fail("--log-level: unknown level '\(logLevel)'") }
         LoggingSystem.bootstrap { label in
@@ -98,6 +101,12 @@ struct EdgeCommand: AsyncParsableCommand {
             settings = try resolvedConfiguration()
         } catch {
             fail(error.description)
+        }
+        if checkConfig {
+            print(
+                "yiwang-edge: configuration ok: node \(settings.nodeID), hub \(settings.hubURL), "
+                    + "datasets \(settings.datasets.joined(separator: ",")), data in \(settings.dataDirectory)")
+            return
         }
         let metricsText = EdgeApplication.bootstrapPrometheus()
         do {
