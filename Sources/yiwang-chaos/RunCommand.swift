@@ -32,9 +32,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Log every nemesis event as it starts.") var verbose = false
     @Option(help: "Comma-separated datasets whose replicas must converge (default: all); others are only noted.")
     var converge: String?
-    @Option(parsing: .singleValue, help: "Extra argument for every yiwang-hub (repeat), e.g. an auth flag.")
+    @Option(parsing: .unconditionalSingleValue, help: "Extra argument for every yiwang-hub (repeat), e.g. an auth flag.")
     var hubArg: [String] = []
-    @Option(parsing: .singleValue, help: "Extra argument for every yiwang-edge (repeat), e.g. --token-file F.")
+    @Option(parsing: .unconditionalSingleValue, help: "Extra argument for every yiwang-edge (repeat), e.g. --token-file F.")
     var edgeArg: [String] = []
 
     func run() async throws {
