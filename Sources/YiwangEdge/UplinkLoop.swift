@@ -59,6 +59,7 @@ struct UplinkLoop {
             logger.warning(
                 "uplink attempt failed",
                 metadata: ["yiwang.error": .string(message), "yiwang.retry_ms": .stringConvertible(delay)])
+            await reportStatusIfDue()
             await service.pause(ms: delay, wakeOnWrite: false)
         }
     }
@@ -89,6 +90,29 @@ struct UplinkLoop {
             let detail = String(decoding: body.prefix(300), as: UTF8.self)
             service.metrics.batchesFailed.increment()
             throw YiwangError.unavailable("the hub answered \(status): \(detail)")
+        }
+    }
+
+    /// While batches fail (a proxy that drops large bodies, a hub that times out on them), a small status-only
+    /// heartbeat still tells the hub the node is alive and how old its oldest unsent change is, so the hub
+    /// reports it `stale` with its true data age rather than `offline` or, worse, `realtime`. Best effort:
+    /// it neither clears the node's last error nor resets the backoff.
+    private mutating func reportStatusIfDue() async {
+        let now = service.nowMs()
+        guard let cursor, now - lastContactMs >= uplink.heartbeatIntervalMs else { return }
+        guard let pending = try? service.store.summary(), pending.backlog > 0 else { return }
+        let report = NodeReport(
+            backlog: pending.backlog, oldestPendingMs: pending.oldestPendingMs,
+            oldestAfterBatchMs: pending.oldestPendingMs, clockMs: now, hlc: service.store.currentHLC)
+        let beat = SyncBatch(node: service.store.nodeID, firstSeq: cursor, report: report, changes: [])
+        guard let (status, body) = try? await service.transport.postBatch(BatchCodec.encode(beat), node: beat.node),
+            status == 200, let ack = try? JSONCoding.decoder.decode(SyncAck.self, from: Data(body))
+        else { return }
+        lastContactMs = now
+        service.metrics.heartbeats.increment()
+        if let expected = ack.expectedSeq, expected != cursor {
+            try? await service.store.applyAck(highWater: expected - 1, rejected: [], nowMs: now)
+            self.cursor = expected
         }
     }
 
