@@ -36,6 +36,8 @@ struct TopologyCommand: ParsableCommand {
                         listen: "127.0.0.1:7401"
                         data_dir: "/var/lib/yiwang/edge-\(node.id)"
                         datasets: [\(node.datasets.joined(separator: ", "))]
+                        # Must match the topology's policies, or this replica would resolve conflicts differently.
+                        policies: { \(node.datasets.map { "\($0): \(topology.policies[$0]?.rawValue ?? "lww")" }.joined(separator: ", ")) }
                         # The node's credential: a file readable only by the yiwang user (never the token itself here).
                         token_file: "/etc/yiwang/credentials/\(node.id).token"
 
