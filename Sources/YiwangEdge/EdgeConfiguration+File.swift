@@ -1,6 +1,6 @@
 import Foundation
-import Yams
 import YiwangCore
+import YiwangHTTP
 
 extension EdgeConfiguration {
     /// The keys an edge config file (YAML) may hold; durations take `500ms`, `30s`, `5m`, `1h`, `1d`.
@@ -13,16 +13,7 @@ extension EdgeConfiguration {
     /// Reads a YAML config file into a configuration (flags are applied on top by the executable); errors
     /// name the file and the key.
     public mutating func apply(file path: String) throws(YiwangError) {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else { throw .invalidConfig(file: path, key: "config", "cannot read the config file") }
-        let loaded: Any?
-        do { loaded = try Yams.load(yaml: text) } catch {
-            throw .invalidConfig(file: path, key: "config", "not valid YAML: \(error)")
-        }
-        guard let loaded else { return }
-        guard let map = loaded as? [String: Any] else {
-            throw .invalidConfig(file: path, key: "config", "expected a mapping of keys to values")
-        }
+        let map = try DaemonSupport.loadConfigFile(path)
         for key in map.keys.sorted() {
             try apply(key: key, value: map[key]!, file: path)
         }

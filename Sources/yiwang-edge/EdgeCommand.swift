@@ -89,11 +89,8 @@ struct EdgeCommand: AsyncParsableCommand {
     var checkConfig = false
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else { fail("--log-level: unknown level '\(logLevel)'") }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = level
-            return handler
+        guard DaemonSupport.bootstrapLogging(levelName: logLevel) else {
+            fail("--log-level: unknown level '\(logLevel)'")
         }
         let logger = Logger(label: "yiwang-edge")
         let settings: EdgeConfiguration

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import YiwangCore
+import YiwangHTTP
 import YiwangHub
 
 /// `yiwang-hub`: the province hub daemon. A flag beats the config file, which beats the default.
@@ -56,11 +57,8 @@ struct HubCommand: AsyncParsableCommand {
     var checkConfig = false
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else { fail("--log-level: unknown level '\(logLevel)'") }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = level
-            return handler
+        guard DaemonSupport.bootstrapLogging(levelName: logLevel) else {
+            fail("--log-level: unknown level '\(logLevel)'")
         }
         let logger = Logger(label: "yiwang-hub")
         do {

@@ -1,6 +1,6 @@
 import Foundation
 import YiwangCore
-import Yams
+import YiwangHTTP
 
 extension HubConfiguration {
     /// The keys a hub config file (YAML) may hold.
@@ -11,16 +11,7 @@ extension HubConfiguration {
 
     /// Applies a YAML config file on top of the current values; errors name the file and the key.
     public mutating func apply(file path: String) throws(YiwangError) {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else { throw .invalidConfig(file: path, key: "config", "cannot read the config file") }
-        let loaded: Any?
-        do { loaded = try Yams.load(yaml: text) } catch {
-            throw .invalidConfig(file: path, key: "config", "not valid YAML: \(error)")
-        }
-        guard let loaded else { return }
-        guard let map = loaded as? [String: Any] else {
-            throw .invalidConfig(file: path, key: "config", "expected a mapping of keys to values")
-        }
+        let map = try DaemonSupport.loadConfigFile(path)
         for (key, value) in map {
             let text = "\(value)"
             func fail(_ why: String) -> YiwangError { .invalidConfig(file: path, key: key, why) }
