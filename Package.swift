@@ -44,6 +44,7 @@ let package = Package(
         .target(
             name: "YiwangStore",
             dependencies: ["YiwangCore", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),

@@ -19,6 +19,9 @@ struct UplinkLoop {
     var lastPruneMs: Int64 = 0
     /// Entries quarantined here because the hub refused them as a single-change batch.
     var skipped: Set<UInt64> = []
+    /// The next batch, read and encoded while the hub applied the previous one (used only if it starts at the
+    /// cursor once that batch is acknowledged).
+    var prepared: PreparedBatch?
 
     init(service: UplinkService) {
         self.service = service
@@ -34,8 +37,10 @@ struct UplinkLoop {
             try await pruneIfDue()
             let cursor = try self.cursor ?? (service.store.ackedThrough() + 1)
             self.cursor = cursor
-            let batch = try service.store.nextBatch(
-                from: cursor, maxChanges: batchLimit, maxBytes: uplink.maxBatchBytes)
+            let ready = prepared.flatMap { $0.batch.firstSeq == cursor ? $0 : nil }
+            prepared = nil
+            let batch = try ready?.batch
+                ?? service.store.nextBatch(from: cursor, maxChanges: batchLimit, maxBytes: uplink.maxBatchBytes)
             updateGauges(batch)
             if batch.entries.isEmpty {
                 if let stored = try service.store.firstStoredSeq(atOrAfter: cursor), stored > cursor {
@@ -49,7 +54,7 @@ struct UplinkLoop {
                     return
                 }
             }
-            try await send(batch)
+            try await send(batch, encoded: ready?.bytes)
         } catch {
             failures += 1
             let message = (error as? YiwangError)?.description ?? "\(error)"
@@ -64,14 +69,14 @@ struct UplinkLoop {
         }
     }
 
-    private mutating func send(_ batch: OutboxBatch) async throws {
+    private mutating func send(_ batch: OutboxBatch, encoded: [UInt8]?) async throws {
         let store = service.store
-        let now = service.nowMs()
-        let report = NodeReport(
-            backlog: batch.backlog, oldestPendingMs: batch.oldestPendingMs,
-            oldestAfterBatchMs: batch.oldestAfterBatchMs, clockMs: now, hlc: store.currentHLC)
-        let sync = SyncBatch(node: store.nodeID, firstSeq: batch.firstSeq, report: report, changes: batch.changes)
-        let bytes = BatchCodec.encode(sync)
+        let bytes = encoded ?? PreparedBatch.encode(batch, store: store, nowMs: service.nowMs())
+        // While the hub applies this batch, read and encode the next one (when more is waiting), so a backlog
+        // drains at the pace of the slower side instead of the sum of both.
+        let lookahead = batch.backlog > UInt64(batch.entries.count) && !batch.entries.isEmpty
+            ? PreparedBatch.start(after: batch, service: service, maxChanges: batchLimit) : nil
+        defer { lookahead?.cancel() }
         let started = ContinuousClock.now
         let (status, body) = try await service.transport.postBatch(bytes, node: store.nodeID)
         service.metrics.batchDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
@@ -84,6 +89,9 @@ struct UplinkLoop {
                 throw YiwangError.transport("the hub answered 200 with a body that is not a sync acknowledgement")
             }
             try await apply(ack, to: batch)
+            if let lookahead, let next = await lookahead.value, next.batch.firstSeq == cursor {
+                prepared = next
+            }
         case 400 where !batch.entries.isEmpty, 413 where !batch.entries.isEmpty:
             try await refused(batch, status: status, body: body)
         default:

@@ -4,12 +4,10 @@ import YiwangCore
 import YiwangStore
 
 /// The limits Yiwang's rates are held against: plain SQLite writes of the same rows into the same `records`
-/// table, with the same pragmas as the stores (WAL, `synchronous=FULL`) and the same transaction size.
+/// table, with the same pragmas as the stores (`StorePragmas`: WAL, `synchronous=FULL`, cache, checkpoints) and the same transaction size.
 enum RawSQLite {
-    static func open(_ path: String) throws -> DatabasePool {
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        let pool = try DatabasePool(path: path, configuration: configuration)
+    static func open(_ path: String, role: StorePragmas.Role) throws -> DatabasePool {
+        let pool = try DatabasePool(path: path, configuration: StorePragmas.configuration(role))
         try pool.write { db in try RecordTable.createTable(db) }
         return pool
     }
@@ -17,7 +15,7 @@ enum RawSQLite {
     /// `INSERT OR REPLACE` of each batch's versions (their whole stored state), one transaction per batch,
     /// after `preload` (untimed). Returns rows per second.
     static func upsertRate(_ batches: [[Version]], path: String, preload: [[Version]] = []) throws -> Double {
-        let pool = try open(path)
+        let pool = try open(path, role: .hub)  // the hub's ceiling
         for versions in preload {
             try pool.write { db in
                 for v in versions {
@@ -42,7 +40,7 @@ enum RawSQLite {
     static func insertRate(count: Int, perTransaction: Int, path: String, node: String = "bench-node") throws
         -> Double
     {
-        let pool = try open(path)
+        let pool = try open(path, role: .edge)  // an edge's ceiling
         let hlcBase = BenchRows.nowMs()
         let started = ContinuousClock.now
         for start in stride(from: 0, to: count, by: perTransaction) {
@@ -66,7 +64,7 @@ enum RawSQLite {
 
     /// Latencies (ms) of `count` one-row durable transactions, one after another.
     static func singleCommitLatencies(count: Int, path: String) throws -> [Double] {
-        let pool = try open(path)
+        let pool = try open(path, role: .edge)  // an edge's ceiling
         var latencies: [Double] = []
         for i in 0..<count {
             let t = ContinuousClock.now

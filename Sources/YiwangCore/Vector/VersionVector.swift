@@ -122,7 +122,17 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
 
     /// The canonical text form, `node:counter,node:counter` in node order (empty vector: empty string).
     public var description: String {
-        entries.map { "\($0.node):\($0.counter)" }.joined(separator: ",")
+        // One string, grown in place: this text is written three times per change on the hub's hot path.
+        if entries.count == 1 { return entries[0].node + ":" + String(entries[0].counter) }
+        var text = ""
+        text.reserveCapacity(entries.count * 16)
+        for entry in entries {
+            if !text.isEmpty { text.append(",") }
+            text.append(entry.node)
+            text.append(":")
+            text.append(String(entry.counter))
+        }
+        return text
     }
 
     /// Parses the canonical text form; rejects unsorted, duplicate, zero or malformed entries.

@@ -94,7 +94,8 @@ extension EdgeStore {
             }
             let next = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0) + 1
             try OutboxTable.insert(
-                db, Change(seq: next, version: entry.change.version), committedAtMs: wallClock.nowMs())
+                db, Change(seq: next, version: entry.change.version), committedAtMs: wallClock.nowMs(),
+                prev: try OutboxChain.previous(db, before: next))
             try db.execute(sql: "UPDATE outbox SET status = 'requeued' WHERE seq = ?", arguments: [Int64(seq)])
             try PendingCounter.add(db, 1)
             try EdgeMeta.set(db, EdgeMeta.highestSeq, Int64(next))

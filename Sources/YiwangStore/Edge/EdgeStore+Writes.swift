@@ -25,22 +25,26 @@ extension EdgeStore {
             return try await groupWrite { db in
                 var highest = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0)
                 let startHighest = highest
+                // The outbox chain's head, carried from entry to entry instead of read back for each one.
+                var chainHead = try OutboxChain.previous(db, before: highest + 1)
                 var results: [Result<[Version?], YiwangError>] = []
                 results.reserveCapacity(requests.count)
                 for request in requests {
                     var versions: [Version?] = []
                     var next = highest
+                    var head = chainHead
                     do {
                         try db.inSavepoint {
                             let now = self.wallClock.nowMs()
                             for write in request {
-                                let version = try self.applyLocal(db, write, seq: next + 1, nowMs: now)
+                                let version = try self.applyLocal(db, write, seq: next + 1, nowMs: now, chain: &head)
                                 versions.append(version)
                                 if version != nil { next += 1 }
                             }
                             return .commit
                         }
                         highest = next
+                        chainHead = head  // a request rolled back leaves the head where it was
                         results.append(.success(versions))
                     } catch let error as YiwangError {
                         results.append(.failure(error))
@@ -77,7 +81,9 @@ extension EdgeStore {
 
     /// One local write inside the group's transaction: new vector (this node's entry set to `seq`), an HLC
     /// after the current winner's, merged through `RecordTable.merge`, and the outbox entry.
-    private func applyLocal(_ db: Database, _ write: LocalWrite, seq: UInt64, nowMs: Int64) throws -> Version? {
+    private func applyLocal(_ db: Database, _ write: LocalWrite, seq: UInt64, nowMs: Int64, chain: inout AuditHash)
+        throws -> Version?
+    {
         let state = try RecordTable.load(db, dataset: write.dataset, key: write.key)
         if write.operation == .delete && (state == nil || state!.isDeleted) { return nil }
         let vector = (state?.vector ?? VersionVector()).setting(nodeID, to: seq)
@@ -90,7 +96,7 @@ extension EdgeStore {
         guard case .applied = outcome else {
             throw YiwangError.storage("a local write did not dominate the stored state of its record")
         }
-        try OutboxTable.insert(db, Change(seq: seq, version: version), committedAtMs: nowMs)
+        chain = try OutboxTable.insert(db, Change(seq: seq, version: version), committedAtMs: nowMs, prev: chain)
         return version
     }
 }

@@ -35,13 +35,8 @@ public final class EdgeStore: Sendable {
         self.policies = policies
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
-            configuration.busyMode = .timeout(10)
             let path = (directory as NSString).appendingPathComponent("edge.sqlite")
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try DatabasePool(path: path, configuration: StorePragmas.configuration(.edge))
             try Self.migrator.migrate(pool)
             try pool.write { db in try PendingCounter.ensure(db) }
             let last = try pool.read { db in

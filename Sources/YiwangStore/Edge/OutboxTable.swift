@@ -30,20 +30,34 @@ enum OutboxTable {
 
     static let columns = "seq, dataset, key, vector, hlc, origin, actor, op, value, committed_at_ms, status, reason"
 
-    static func insert(_ db: Database, _ change: Change, committedAtMs: Int64) throws {
+    /// Appends `change` chained after `prev` (the hash of entry `seq - 1`, `OutboxChain.previous`); returns its
+    /// hash, the next entry's `prev`.
+    @discardableResult
+    static func insert(_ db: Database, _ change: Change, committedAtMs: Int64, prev: AuditHash) throws -> AuditHash {
         let v = change.version
-        let prev = try OutboxChain.previous(db, before: change.seq)
         let hash = OutboxChain.hash(change, committedAtMs: committedAtMs, prev: prev)
-        try db.cachedStatement(
+        try BoundWrite(
+            db,
             sql: """
                 INSERT INTO outbox(seq, dataset, key, vector, hlc, origin, actor, op, value, committed_at_ms,
                                    prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [
-            Int64(change.seq), v.dataset, v.key, v.vector.description, v.hlc.packed, v.origin, v.actor,
-            Int64(v.operation.rawValue), v.value, committedAtMs, prev.hex, hash.hex,
-        ])
+        ).execute { values in
+            values.add(Int64(change.seq))
+            values.add(v.dataset)
+            values.add(v.key)
+            values.add(v.vector.description)
+            values.add(v.hlc.packed)
+            values.add(v.origin)
+            values.add(v.actor)
+            values.add(Int64(v.operation.rawValue))
+            values.add(v.value)
+            values.add(committedAtMs)
+            values.add(prev.hex)
+            values.add(hash.hex)
+        }
+        return hash
     }
 
     static func entry(from row: Row) throws -> OutboxEntry {

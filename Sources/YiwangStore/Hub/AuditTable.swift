@@ -86,12 +86,23 @@ struct AuditWriter {
         let seq = head.seq + 1
         let hash = AuditEntry.chainHash(
             prev: head.hash, seq: seq, atMs: atMs, kind: kind, node: node, dataset: dataset, key: key, detail: detail)
-        try db.cachedStatement(
+        try BoundWrite(
+            db,
             sql: """
                 INSERT INTO audit(seq, at_ms, kind, node, dataset, key, detail, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [seq, atMs, kind, node, dataset, key, detail, head.hash.hex, hash.hex])
+        ).execute { values in
+            values.add(seq)
+            values.add(atMs)
+            values.add(kind)
+            values.add(node)
+            values.add(dataset)
+            values.add(key)
+            values.add(detail)
+            values.add(head.hash.hex)
+            values.add(hash.hex)
+        }
         head = AuditHead(seq: seq, hash: hash)
     }
 

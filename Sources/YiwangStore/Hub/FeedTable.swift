@@ -56,15 +56,18 @@ enum FeedTable {
 
     /// Appends a version that changed the hub's state; called inside the merge's transaction.
     static func append(_ db: Database, _ version: Version) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT INTO feed(dataset, key, origin, vector, hlc, actor, op, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        )
-        // Unchecked: the hot path of batch apply, and the eight arguments match the eight placeholders.
-        statement.setUncheckedArguments([
-            version.dataset, version.key, version.origin, version.vector.description, version.hlc.packed,
-            version.actor, Int64(version.operation.rawValue), version.value,
-        ])
-        try statement.execute()
+        try BoundWrite(
+            db, sql: "INSERT INTO feed(dataset, key, origin, vector, hlc, actor, op, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute { values in
+            values.add(version.dataset)
+            values.add(version.key)
+            values.add(version.origin)
+            values.add(version.vector.description)
+            values.add(version.hlc.packed)
+            values.add(version.actor)
+            values.add(Int64(version.operation.rawValue))
+            values.add(version.value)
+        }
     }
 
     /// The highest hub sequence, 0 for an empty feed.

@@ -18,12 +18,7 @@ public final class HubStore: Sendable {
     public init(directory: String, maxClockAheadMs: Int64 = HubStore.defaultMaxClockAheadMs, logger: Logger) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("hub.sqlite")
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        configuration.busyMode = .timeout(10)
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = try DatabasePool(path: path, configuration: StorePragmas.configuration(.hub))
         self.logger = logger
         self.maxClockAheadMs = maxClockAheadMs
         try HubSchema.migrator.migrate(pool)

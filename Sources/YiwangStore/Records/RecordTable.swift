@@ -46,17 +46,27 @@ public enum RecordTable {
     }
 
     public static func store(_ db: Database, dataset: String, key: String, state: RecordState) throws {
-        let statement = try db.cachedStatement(
+        let write = try BoundWrite(
+            db,
             sql: """
                 INSERT OR REPLACE INTO records(dataset, key, vector, winner_vector, hlc, origin, actor, op, value, siblings)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let winner = state.winner
         let siblings = state.visible.count > 1 ? VersionListCodec.encode(Array(state.visible.dropFirst())) : nil
-        try statement.execute(arguments: [
-            dataset, key, state.vector.description, winner.vector.description, winner.hlc.packed, winner.origin,
-            winner.actor, Int64(winner.operation.rawValue), winner.value, siblings.map { Data($0) },
-        ])
+        let winnerVector = winner.vector.description
+        try write.execute { values in
+            values.add(dataset)
+            values.add(key)
+            values.add(state.vector == winner.vector ? winnerVector : state.vector.description)
+            values.add(winnerVector)
+            values.add(winner.hlc.packed)
+            values.add(winner.origin)
+            values.add(winner.actor)
+            values.add(Int64(winner.operation.rawValue))
+            values.add(winner.value)
+            values.add(siblings)
+        }
     }
 
     /// Merges `version` into the stored state by the core's rules and stores the result.
