@@ -27,6 +27,19 @@ import YiwangCore
         #expect(AuditChainVerifier.verify([AuditEntry]()).isIntact)
     }
 
+    /// Details are hashed, so their bytes must be exact; they must also stay valid JSON whatever an actor or
+    /// error message holds (quotes, backslashes, control characters, non-ASCII).
+    @Test func detailIsExactJSONForAnyText() throws {
+        var detail = AuditDetail()
+        detail.add("actor", "王 \"clerk\"\\\n\t\u{01}")
+        detail.add("seq", Int64(-42))
+        detail.add("hlc", Int64.max)
+        detail.add("empty", "")
+        #expect(detail.json == #"{"actor":"王 \"clerk\"\\\n\t\u0001","seq":-42,"hlc":9223372036854775807,"empty":""}"#)
+        #expect(JSONText.quoted("plain") == "\"plain\"")
+        #expect(AuditDetail().json == "{}")
+    }
+
     @Test func editedEntryIsFoundAtItsPosition() {
         var entries = Self.chain(10)
         entries[4].detail = #"{"seq":5,"actor":"someone-else"}"#
