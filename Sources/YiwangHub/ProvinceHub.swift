@@ -17,6 +17,10 @@ public struct ProvinceHub: Sendable {
     public let clock: any WallClock
     public let metrics: HubMetrics
     public let logger: Logger
+    /// Sync requests reading or applying a batch at once (the rest wait before reading their bodies).
+    let syncGate = AdmissionGate(limit: ProvinceHub.concurrentBatches)
+    /// One batch applying, one or two decoding beside it: more only holds memory (the writer is single).
+    static let concurrentBatches = 4
 
     public init(
         topology: Topology, store: HubStore, configuration: HubConfiguration, clock: any WallClock = SystemWallClock(),

@@ -26,7 +26,7 @@ public enum BatchCodec {
         public static let `default` = Limits()
     }
 
-    public static func encode(_ batch: SyncBatch, compress: Bool = true, level: Int32 = 6) -> [UInt8] {
+    public static func encode(_ batch: SyncBatch, compress: Bool = true, level: Int32 = 1) -> [UInt8] {
         var w = ByteWriter(capacity: 64 + batch.changes.count * 96)
         w.string(batch.node)
         w.varint(batch.report.backlog)

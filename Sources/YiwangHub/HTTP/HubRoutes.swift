@@ -65,15 +65,17 @@ public enum HubRoutes {
             throw YiwangError.unknownNode(claimed)
         }
         let limit = hub.configuration.maxBodyBytes
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            let error = YiwangError.batchTooLarge("the body is over the \(limit)-byte limit; send smaller batches")
-            try await hub.rejectBatch(node: claimed, error: error)
-            throw error
+        let ack = try await hub.syncGate.run {
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: limit)
+            } catch is NIOTooManyBytesError {
+                let error = YiwangError.batchTooLarge("the body is over the \(limit)-byte limit; send smaller batches")
+                try await hub.rejectBatch(node: claimed, error: error)
+                throw error
+            }
+            return try await hub.sync(body: Array(buffer.readableBytesView), claimedNode: claimed)
         }
-        let ack = try await hub.sync(body: Array(buffer.readableBytesView), claimedNode: claimed)
         return Response.json(ack)
     }
 

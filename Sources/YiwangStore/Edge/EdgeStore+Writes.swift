@@ -36,8 +36,13 @@ extension EdgeStore {
                     do {
                         try db.inSavepoint {
                             let now = self.wallClock.nowMs()
+                            // A bulk request reads its records' states with a few IN queries, not one per line;
+                            // the prefetch lives in this savepoint, so a request rolled back leaves no trace in it.
+                            var states = request.count > 1
+                                ? try RecordPrefetch(db, keys: request.lazy.map { ($0.dataset, $0.key) }) : nil
                             for write in request {
-                                let version = try self.applyLocal(db, write, seq: next + 1, nowMs: now, chain: &head)
+                                let version = try self.applyLocal(
+                                    db, write, seq: next + 1, nowMs: now, chain: &head, states: &states)
                                 versions.append(version)
                                 if version != nil { next += 1 }
                             }
@@ -81,10 +86,12 @@ extension EdgeStore {
 
     /// One local write inside the group's transaction: new vector (this node's entry set to `seq`), an HLC
     /// after the current winner's, merged through `RecordTable.merge`, and the outbox entry.
-    private func applyLocal(_ db: Database, _ write: LocalWrite, seq: UInt64, nowMs: Int64, chain: inout AuditHash)
-        throws -> Version?
-    {
-        let state = try RecordTable.load(db, dataset: write.dataset, key: write.key)
+    private func applyLocal(
+        _ db: Database, _ write: LocalWrite, seq: UInt64, nowMs: Int64, chain: inout AuditHash,
+        states: inout RecordPrefetch?
+    ) throws -> Version? {
+        let state = try states.map { $0.state(dataset: write.dataset, key: write.key) }
+            ?? RecordTable.load(db, dataset: write.dataset, key: write.key)
         if write.operation == .delete && (state == nil || state!.isDeleted) { return nil }
         let vector = (state?.vector ?? VersionVector()).setting(nodeID, to: seq)
         let observed = state?.visible.map(\.hlc).max() ?? .zero
@@ -93,9 +100,10 @@ extension EdgeStore {
             dataset: write.dataset, key: write.key, vector: vector, hlc: hlc, origin: nodeID, actor: write.actor,
             operation: write.operation, value: write.value)
         let outcome = try RecordTable.merge(db, version, into: state, policy: policy(for: write.dataset))
-        guard case .applied = outcome else {
+        guard case .applied(let newState, _) = outcome else {
             throw YiwangError.storage("a local write did not dominate the stored state of its record")
         }
+        states?.update(dataset: write.dataset, key: write.key, to: newState)
         chain = try OutboxTable.insert(db, Change(seq: seq, version: version), committedAtMs: nowMs, prev: chain)
         return version
     }

@@ -1,8 +1,8 @@
 import GRDB
 import YiwangCore
 
-/// The stored states of every record a batch touches, read with a few `IN (...)` queries instead of one
-/// query per change, and kept current as the batch merges (a batch may touch a key twice).
+/// The stored states of every record a batch (hub) or a bulk request (edge) touches, read with a few `IN (...)`
+/// queries instead of one query per change, and kept current as the batch merges (it may touch a key twice).
 struct RecordPrefetch {
     private struct RecordKey: Hashable {
         var dataset: String
@@ -14,8 +14,13 @@ struct RecordPrefetch {
 
     /// Reads the current state of each `(dataset, key)` among `versions`.
     init(_ db: Database, versions: some Sequence<Version>) throws {
+        try self.init(db, keys: versions.lazy.map { ($0.dataset, $0.key) })
+    }
+
+    /// Reads the current state of each `(dataset, key)`.
+    init(_ db: Database, keys: some Sequence<(String, String)>) throws {
         var keysByDataset: [String: Set<String>] = [:]
-        for version in versions { keysByDataset[version.dataset, default: []].insert(version.key) }
+        for (dataset, key) in keys { keysByDataset[dataset, default: []].insert(key) }
         for (dataset, keys) in keysByDataset {
             let all = Array(keys)
             for start in stride(from: 0, to: all.count, by: Self.chunk) {
