@@ -22,6 +22,8 @@ struct UplinkLoop {
     /// The next batch, read and encoded while the hub applied the previous one (used only if it starts at the
     /// cursor once that batch is acknowledged).
     var prepared: PreparedBatch?
+    /// The last acknowledgement being recorded in the outbox while the next batch is already on its way.
+    var recordingAck: Task<Void, any Error>?
 
     init(service: UplinkService) {
         self.service = service
@@ -39,6 +41,7 @@ struct UplinkLoop {
             self.cursor = cursor
             let ready = prepared.flatMap { $0.batch.firstSeq == cursor ? $0 : nil }
             prepared = nil
+            if ready == nil { try await finishRecordingAck() }  // a fresh read sees the last ack in its counts
             let batch = try ready?.batch
                 ?? service.store.nextBatch(from: cursor, maxChanges: batchLimit, maxBytes: uplink.maxBatchBytes)
             updateGauges(batch)
@@ -56,6 +59,7 @@ struct UplinkLoop {
             }
             try await send(batch, encoded: ready?.bytes)
         } catch {
+            try? await finishRecordingAck()
             failures += 1
             let message = (error as? YiwangError)?.description ?? "\(error)"
             service.status.failed(message, reachable: (error as? YiwangError)?.code != .transport)
@@ -79,6 +83,7 @@ struct UplinkLoop {
         defer { lookahead?.cancel() }
         let started = ContinuousClock.now
         let (status, body) = try await service.transport.postBatch(bytes, node: store.nodeID)
+        try await finishRecordingAck()  // whatever the answer, the previous ack is recorded before acting on it
         service.metrics.batchDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         switch status {
         case 200:
@@ -145,7 +150,15 @@ struct UplinkLoop {
             }
             return
         }
-        try await service.store.applyAck(highWater: ack.highWater, rejected: ack.rejected, nowMs: now)
+        if ack.rejected.isEmpty && !batch.entries.isEmpty {
+            // Recorded while the next batch travels and the hub applies it (awaited before the next ack). If it
+            // fails, the next acknowledgement covers these entries too (acks are cumulative); until then they
+            // are pending here, and at worst sent again, which the hub ignores as duplicates.
+            let store = service.store
+            recordingAck = Task { try await store.applyAck(highWater: ack.highWater, rejected: [], nowMs: now) }
+        } else {
+            try await service.store.applyAck(highWater: ack.highWater, rejected: ack.rejected, nowMs: now)
+        }
         cursor = ack.highWater + 1
         refusals = 0
         batchLimit = min(uplink.maxBatchChanges, batchLimit * 2)
@@ -172,6 +185,13 @@ struct UplinkLoop {
                     "yiwang.error": .string(rejection.error),
                 ])
         }
+    }
+
+    /// Waits for the previous acknowledgement to be recorded; its failure (a full disk) is this step's failure.
+    mutating func finishRecordingAck() async throws {
+        guard let recording = recordingAck else { return }
+        recordingAck = nil
+        try await recording.value
     }
 
     /// A whole batch refused (400/413): retry a few times, then halve it; a single change still refused is

@@ -35,6 +35,7 @@ public final class UplinkService: Service, Sendable {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await loop.step()
         }
+        try? await loop.finishRecordingAck()
         logger.info("uplink stopped")
     }
 
