@@ -39,4 +39,14 @@ extension Response {
         return Response(
             status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
     }
+
+    /// A response whose body is UTF-8 JSON built elsewhere (e.g. `ConnectivityReport.jsonBytes()`).
+    public static func rawJSON(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(bytes.count + 1)
+        buffer.writeBytes(bytes)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
 }

@@ -21,9 +21,9 @@ public enum HubRoutes {
         HubSecurityRoutes.add(to: router, hub: hub)
         router.post("/v1/sync") { request, _ in try await sync(request, hub: hub) }
         router.get("/v1/changes") { request, _ in try await changes(request, hub: hub) }
-        router.get("/v1/nodes") { _, _ in Response.json(try await hub.report()) }
+        router.get("/v1/nodes") { _, _ in Response.rawJSON(bytes: try await hub.report().jsonBytes()) }
         router.get("/v1/nodes/:id") { _, context in
-            Response.json(try await hub.status(of: try context.parameters.require("id")))
+            Response.rawJSON(bytes: try await hub.status(of: try context.parameters.require("id")).jsonBytes())
         }
         router.get("/v1/records/:dataset/:key") { _, context in
             let dataset = try context.parameters.require("dataset")
