@@ -210,7 +210,8 @@ import YiwangTesting
         #expect(try AuditFile.verify(path: original, expecting: head).1.isIntact)
         let tampers = [
             "UPDATE audit SET detail = replace(detail, 'clerk-7', 'clerk-8') WHERE seq = 2",
-            "INSERT INTO audit SELECT 100, at_ms, kind, node, dataset, key, detail, prev_hash, hash FROM audit WHERE seq = 1",
+            "INSERT INTO audit(seq, at_ms, kind, node, dataset, key, detail, prev_hash, hash) "
+                + "SELECT 100, at_ms, kind, node, dataset, key, detail, prev_hash, hash FROM audit WHERE seq = 1",
             "DELETE FROM audit WHERE seq = 2",
             "UPDATE audit SET seq = -seq WHERE seq IN (1, 2); UPDATE audit SET seq = 3 - (-seq) WHERE seq < 0",
         ]

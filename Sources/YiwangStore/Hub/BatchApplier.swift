@@ -3,7 +3,7 @@ import YiwangCore
 
 /// Applies one batch inside the caller's write transaction: gap detection, idempotent skipping of entries
 /// already held, per-change validation (an invalid change is refused on its own and never blocks the ones
-/// behind it), merging through `RecordTable.merge`, and the node's report.
+/// behind it), merging by `Merge.merge` (as `RecordTable.merge` does on the edge), and the node's report.
 struct BatchApplier {
     struct Limits {
         var maxClockAheadMs: Int64
@@ -50,7 +50,7 @@ struct BatchApplier {
         }
 
         var prefetch = try RecordPrefetch(
-            db, versions: batch.changes.lazy.filter { $0.seq > node.highWater }.map(\.version))
+            db, versions: batch.changes.lazy.filter { $0.seq > node.highWater }.map(\.version), withAuditLinks: true)
         var held = 0  // entries of this batch the hub now holds
         var complete = true
         for change in batch.changes {
@@ -97,32 +97,39 @@ struct BatchApplier {
             let policy = policies[version.dataset] ?? .lww
             let current = prefetch.state(dataset: version.dataset, key: version.key)
             if let current { try checkNotBackwards(version, current: current) }
-            let outcome = try RecordTable.merge(db, version, into: current, policy: policy)
-            if let state = outcome.newState {
-                prefetch.update(dataset: version.dataset, key: version.key, to: state)
-                try FeedTable.append(db, version)  // the downlink feed, in the merge's transaction
-            }
+            let outcome = Merge.merge(version, into: current, policy: policy)
+            // The audit entries first: the last one's seq is the record's new history link, stored with it.
+            var link = try auditVersion(
+                db, change, outcome: outcome == .ignored ? "obsolete" : "applied",
+                recordLink: prefetch.auditLink(dataset: version.dataset, key: version.key))
             switch outcome {
             case .applied:
                 applied += 1
                 node.changesApplied += 1
-                try auditVersion(db, change, outcome: "applied")
             case .ignored:
                 duplicates += 1
-                try auditVersion(db, change, outcome: "obsolete")
             case .conflict(_, let records):
                 applied += 1
                 node.changesApplied += 1
-                try auditVersion(db, change, outcome: "applied")
                 for record in records {
-                    try audit.append(
+                    link = try audit.append(
                         db, atMs: nowMs, kind: "conflict", node: batch.node, dataset: version.dataset,
-                        key: version.key, detail: AuditWriter.conflictDetail(record))
+                        key: version.key, detail: AuditWriter.conflictDetail(record), recordLink: link)
                 }
                 for record in records { try ConflictTable.append(db, record, atMs: nowMs) }
                 conflicts += records.count
                 node.conflicts += UInt64(records.count)
             }
+            if let state = outcome.newState {
+                try RecordTable.store(db, dataset: version.dataset, key: version.key, state: state, auditLink: link)
+                prefetch.update(dataset: version.dataset, key: version.key, to: state)
+                try FeedTable.append(db, version)  // the downlink feed, in the merge's transaction
+            } else {
+                try db.execute(
+                    sql: "UPDATE records SET last_audit = ? WHERE dataset = ? AND key = ?",
+                    arguments: [link, version.dataset, version.key])
+            }
+            prefetch.updateAuditLink(dataset: version.dataset, key: version.key, to: link)
         } catch let error as YiwangError {
             rejected.append(SyncAck.Rejection(seq: change.seq, error: error.code.rawValue, message: error.message))
             node.rejectedChanges += 1
@@ -137,10 +144,13 @@ struct BatchApplier {
         }
     }
 
-    private mutating func auditVersion(_ db: Database, _ change: Change, outcome: String) throws {
+    private mutating func auditVersion(_ db: Database, _ change: Change, outcome: String, recordLink: Int64?)
+        throws -> Int64
+    {
         try audit.append(
             db, atMs: nowMs, kind: "apply", node: batch.node, dataset: change.version.dataset,
-            key: change.version.key, detail: AuditWriter.versionDetail(change.version, seq: change.seq, outcome: outcome))
+            key: change.version.key, detail: AuditWriter.versionDetail(change.version, seq: change.seq, outcome: outcome),
+            recordLink: recordLink)
     }
 
     /// The checks every incoming change must pass; the message names what is wrong, never the value.

@@ -45,6 +45,7 @@ enum HubSchema {
         }
         migrator.registerMigration("v2-audit") { db in try AuditTable.createTable(db) }
         migrator.registerMigration("v2-credentials") { db in try CredentialTable.createTable(db) }
+        migrator.registerMigration("v3-audit-record-links") { db in try AuditTable.migrateToRecordLinks(db) }
         return migrator
     }
 }

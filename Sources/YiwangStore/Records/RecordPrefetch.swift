@@ -10,15 +10,17 @@ struct RecordPrefetch {
     }
 
     private var states: [RecordKey: RecordState] = [:]
+    /// The hub's `records.last_audit` of each record read, when asked for (`withAuditLinks`).
+    private var auditLinks: [RecordKey: Int64] = [:]
     private static let chunk = 400
 
-    /// Reads the current state of each `(dataset, key)` among `versions`.
-    init(_ db: Database, versions: some Sequence<Version>) throws {
-        try self.init(db, keys: versions.lazy.map { ($0.dataset, $0.key) })
+    /// Reads the current state of each `(dataset, key)` among `versions` (and, on the hub, its audit link).
+    init(_ db: Database, versions: some Sequence<Version>, withAuditLinks: Bool = false) throws {
+        try self.init(db, keys: versions.lazy.map { ($0.dataset, $0.key) }, withAuditLinks: withAuditLinks)
     }
 
     /// Reads the current state of each `(dataset, key)`.
-    init(_ db: Database, keys: some Sequence<(String, String)>) throws {
+    init(_ db: Database, keys: some Sequence<(String, String)>, withAuditLinks: Bool = false) throws {
         var keysByDataset: [String: Set<String>] = [:]
         for (dataset, key) in keys { keysByDataset[dataset, default: []].insert(key) }
         for (dataset, keys) in keysByDataset {
@@ -28,7 +30,8 @@ struct RecordPrefetch {
                 let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
                 let statement = try db.cachedStatement(
                     sql: """
-                        SELECT vector, winner_vector, hlc, origin, actor, op, value, siblings, key FROM records
+                        SELECT vector, winner_vector, hlc, origin, actor, op, value, siblings, key\(
+                            withAuditLinks ? ", last_audit" : "") FROM records
                         WHERE dataset = ? AND key IN (\(placeholders))
                         """)
                 var arguments: StatementArguments = [dataset]
@@ -36,8 +39,9 @@ struct RecordPrefetch {
                 let rows = try Row.fetchCursor(statement, arguments: arguments)
                 while let row = try rows.next() {
                     let key: String = row[8]
-                    states[RecordKey(dataset: dataset, key: key)] = try RecordTable.state(
-                        from: row, dataset: dataset, key: key)
+                    let recordKey = RecordKey(dataset: dataset, key: key)
+                    states[recordKey] = try RecordTable.state(from: row, dataset: dataset, key: key)
+                    if withAuditLinks, let link = row[9] as Int64? { auditLinks[recordKey] = link }
                 }
             }
         }
@@ -49,5 +53,14 @@ struct RecordPrefetch {
 
     mutating func update(dataset: String, key: String, to state: RecordState) {
         states[RecordKey(dataset: dataset, key: key)] = state
+    }
+
+    /// The seq of the record's newest audit entry (hub), nil before its first.
+    func auditLink(dataset: String, key: String) -> Int64? {
+        auditLinks[RecordKey(dataset: dataset, key: key)]
+    }
+
+    mutating func updateAuditLink(dataset: String, key: String, to link: Int64) {
+        auditLinks[RecordKey(dataset: dataset, key: key)] = link
     }
 }

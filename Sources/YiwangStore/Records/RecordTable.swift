@@ -45,12 +45,22 @@ public enum RecordTable {
         return RecordState(vector: try VersionVector(parsing: row[0]), visible: visible)
     }
 
-    public static func store(_ db: Database, dataset: String, key: String, state: RecordState) throws {
+    /// Stores a record's state. `auditLink` (the hub only, whose `records` has the column) is the seq of the
+    /// record's newest audit entry, the head of its back-linked history (`AuditTable.recordEntries`).
+    public static func store(
+        _ db: Database, dataset: String, key: String, state: RecordState, auditLink: Int64? = nil
+    ) throws {
         let write = try BoundWrite(
             db,
-            sql: """
+            sql: auditLink == nil
+                ? """
                 INSERT OR REPLACE INTO records(dataset, key, vector, winner_vector, hlc, origin, actor, op, value, siblings)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+                : """
+                INSERT OR REPLACE INTO records(dataset, key, vector, winner_vector, hlc, origin, actor, op, value, siblings,
+                                               last_audit)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let winner = state.winner
         let siblings = state.visible.count > 1 ? VersionListCodec.encode(Array(state.visible.dropFirst())) : nil
@@ -66,6 +76,7 @@ public enum RecordTable {
             values.add(Int64(winner.operation.rawValue))
             values.add(winner.value)
             values.add(siblings)
+            if let auditLink { values.add(auditLink) }
         }
     }
 
