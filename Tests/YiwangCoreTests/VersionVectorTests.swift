@@ -43,7 +43,12 @@ import YiwangCore
         let v = vv(["430100": 12, "430000": 3, "430121": 1])
         #expect(try VersionVector(parsing: v.description) == v)
         #expect(try VersionVector(parsing: "") == VersionVector())
-        for bad in ["b:1,a:1", "a:1,a:2", "a:0", "a", "a:-1", "a:1,", ":1", "a b:1", "a:1x"] {
+        #expect(try VersionVector(parsing: "a:18446744073709551615,b.c-d_e:1").counter(for: "a") == UInt64.max)
+        let bad = [
+            "b:1,a:1", "a:1,a:2", "a:0", "a", "a:-1", "a:1,", ":1", "a b:1", "a:1x", "a:", ",a:1", "a:1,,b:1",
+            "a:+1", "a:18446744073709551616", "a:1:2", "湘:1",
+        ]
+        for bad in bad {
             #expect(throws: YiwangError.self, "\(bad)") { try VersionVector(parsing: bad) }
         }
     }

@@ -136,23 +136,54 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses the canonical text form; rejects unsorted, duplicate, zero or malformed entries.
+    ///
+    /// Byte by byte over the UTF-8 (the edge parses one per outbox entry it sends, the hub one per record it
+    /// reads): splitting into substrings was 3% of the edge's CPU while draining.
     public init(parsing text: String) throws(YiwangError) {
         if text.isEmpty {
             self.init()
             return
         }
-        var parsed: [Entry] = []
-        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let colon = part.lastIndex(of: ":"),
-                let counter = UInt64(part[part.index(after: colon)...]), counter > 0
-            else { throw .invalidVector("entry '\(part.prefix(80))' is not node:counter with counter > 0") }
-            let node = String(part[..<colon])
-            try Validation.nodeID(node, field: "vector")
-            if let last = parsed.last, last.node >= node {
-                throw .invalidVector("entries must be sorted by node with no duplicates")
+        var text = text
+        let parsed = text.withUTF8 { utf8 -> Result<[Entry], YiwangError> in
+            var parsed: [Entry] = []
+            var start = 0
+            while start <= utf8.count {
+                var end = start
+                while end < utf8.count && utf8[end] != UInt8(ascii: ",") { end += 1 }
+                do throws(YiwangError) {
+                    parsed.append(try Self.entry(UnsafeBufferPointer(rebasing: utf8[start..<end]), after: parsed.last))
+                } catch {
+                    return .failure(error)
+                }
+                start = end + 1
             }
-            parsed.append(Entry(node: node, counter: counter))
+            return .success(parsed)
         }
-        self.init(sortedEntries: parsed)
+        self.init(sortedEntries: try parsed.get())
+    }
+
+    /// One `node:counter` entry (the node is everything before the last colon).
+    private static func entry(_ part: UnsafeBufferPointer<UInt8>, after last: Entry?) throws(YiwangError) -> Entry {
+        var colon = part.count - 1
+        while colon >= 0 && part[colon] != UInt8(ascii: ":") { colon -= 1 }
+        var counter: UInt64 = 0
+        var valid = colon >= 0 && colon < part.count - 1
+        for byte in part[(colon + 1)...] where valid {
+            let (times10, overflow1) = counter.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte &- UInt8(ascii: "0")))
+            valid = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") && !overflow1 && !overflow2
+            counter = sum
+        }
+        guard valid, counter > 0 else {
+            let text = String(decoding: part.prefix(80), as: UTF8.self)
+            throw .invalidVector("entry '\(text)' is not node:counter with counter > 0")
+        }
+        let node = String(decoding: UnsafeBufferPointer(rebasing: part[..<colon]), as: UTF8.self)
+        try Validation.nodeID(node, field: "vector")
+        if let last, last.node >= node {
+            throw .invalidVector("entries must be sorted by node with no duplicates")
+        }
+        return Entry(node: node, counter: counter)
     }
 }
