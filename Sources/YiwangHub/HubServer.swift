@@ -20,7 +20,10 @@ public enum HubServer {
     ) -> some ApplicationProtocol {
         let logger = hub.logger
         let host = hub.configuration.host
-        var services: [any Service] = [HubSystemdService(notifier: notifier, store: hub.store, logger: logger)]
+        var services: [any Service] = [
+            HubSystemdService(notifier: notifier, store: hub.store, logger: logger),
+            HubCheckpointService(path: hub.store.path, logger: logger),
+        ]
         if let tls { services.append(HubTLSReloadService(tls: tls, logger: logger)) }
         return Application(
             router: HubRoutes.router(hub: hub), server: HubTLS.serverBuilder(tls),

@@ -25,6 +25,8 @@ enum HubApplyScenario {
         let rawRate = try RawSQLite.upsertRate(batches, path: context.directory.file("raw-upsert.sqlite"))
 
         let store = try HubStore(directory: try context.directory.subdirectory("hub-apply"), logger: context.logger)
+        let checkpoints = try BackgroundCheckpoints(path: store.path)  // as the daemon's HubCheckpointService
+        defer { checkpoints.stop() }
         let policies = Dictionary(uniqueKeysWithValues: BenchRows.datasets.map { ($0, MergePolicy.lww) })
         let grants = Set(BenchRows.datasets)
         let started = ContinuousClock.now

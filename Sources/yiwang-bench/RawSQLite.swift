@@ -13,9 +13,11 @@ enum RawSQLite {
     }
 
     /// `INSERT OR REPLACE` of each batch's versions (their whole stored state), one transaction per batch,
-    /// after `preload` (untimed). Returns rows per second.
+    /// after `preload` (untimed), with the hub daemon's background checkpoints. Returns rows per second.
     static func upsertRate(_ batches: [[Version]], path: String, preload: [[Version]] = []) throws -> Double {
         let pool = try open(path, role: .hub)  // the hub's ceiling
+        let checkpoints = try BackgroundCheckpoints(path: path)
+        defer { checkpoints.stop() }
         for versions in preload {
             try pool.write { db in
                 for v in versions {
