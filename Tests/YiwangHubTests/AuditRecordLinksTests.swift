@@ -73,15 +73,31 @@ import YiwangTesting
             }
         }
         let store = try HubStore(directory: dir.path, logger: Fixtures.logger)
-        let (p, q, index) = try store.pool.read { db in
+        func entries(_ key: String) throws -> [Int64] {
+            try store.pool.read { db in try AuditTable.recordEntries(db, dataset: "population", key: key).map(\.seq) }
+        }
+        #expect(try entries("p") == [1, 3, 4])
+        #expect(try entries("q") == [2, 6])
+        let (oldIndex, plan) = try store.pool.read { db in
             (
-                try AuditTable.recordEntries(db, dataset: "population", key: "p").map(\.seq),
-                try AuditTable.recordEntries(db, dataset: "population", key: "q").map(\.seq),
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name = 'audit_by_record'")
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name = 'audit_by_record'"),
+                try Row.fetchAll(
+                    db,
+                    sql: "EXPLAIN QUERY PLAN SELECT seq FROM audit WHERE dataset = 'population' AND key = 'p' AND "
+                        + AuditTable.legacyFilter(6)
+                ).map { $0["detail"] as String? ?? "" }.joined(separator: " ")
             )
         }
-        #expect(p == [1, 3, 4])
-        #expect(q == [2, 6])
-        #expect(index == 0)
+        #expect(oldIndex == 0)  // new entries no longer pay for it
+        #expect(plan.contains("audit_by_record_legacy"))  // old entries are still found without a scan
+
+        // After the upgrade: a concurrent version of p (an apply and a conflict entry) joins its history.
+        let now: Int64 = 1_790_000_000_000
+        let version = Fixtures.version(node: Fixtures.city, counter: 1, key: "p", hlcMs: now - 1_000)
+        let batch = Fixtures.batch(node: Fixtures.city, firstSeq: 1, [version], clockMs: now)
+        let outcome = try store.applySync(batch: batch, policies: ["population": .lww], grants: ["population"], nowMs: now)
+        #expect(outcome.conflicts == 1)
+        #expect(try entries("p") == [1, 3, 4, 7, 8])
+        #expect(try entries("q") == [2, 6])
     }
 }
