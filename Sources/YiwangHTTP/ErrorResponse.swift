@@ -75,12 +75,7 @@ public struct YiwangErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 extension Response {
     /// A JSON response from an `Encodable` value (keys sorted, so output is stable).
     public static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONCoding.encoder.encode(value)) ?? Data("{}".utf8)
-        var buffer = ByteBuffer()
-        buffer.writeBytes(data)
-        buffer.writeInteger(UInt8(ascii: "\n"))
-        return Response(
-            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+        jsonLine((try? JSONCoding.encoder.encode(value)) ?? Data("{}".utf8), status: status)
     }
 }
 

@@ -144,42 +144,36 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
             self.init()
             return
         }
-        var text = text
-        let parsed = text.withUTF8 { utf8 -> Result<[Entry], YiwangError> in
-            var parsed: [Entry] = []
-            var start = 0
-            while start <= utf8.count {
-                var end = start
-                while end < utf8.count && utf8[end] != UInt8(ascii: ",") { end += 1 }
-                do throws(YiwangError) {
-                    parsed.append(try Self.entry(UnsafeBufferPointer(rebasing: utf8[start..<end]), after: parsed.last))
-                } catch {
-                    return .failure(error)
-                }
-                start = end + 1
-            }
-            return .success(parsed)
+        let utf8 = Array(text.utf8)
+        var parsed: [Entry] = []
+        var start = 0
+        while start <= utf8.count {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: ",")) ?? utf8.count
+            parsed.append(try Self.entry(utf8[start..<end], after: parsed.last))
+            start = end + 1
         }
-        self.init(sortedEntries: try parsed.get())
+        self.init(sortedEntries: parsed)
     }
 
     /// One `node:counter` entry (the node is everything before the last colon).
-    private static func entry(_ part: UnsafeBufferPointer<UInt8>, after last: Entry?) throws(YiwangError) -> Entry {
-        var colon = part.count - 1
-        while colon >= 0 && part[colon] != UInt8(ascii: ":") { colon -= 1 }
-        var counter: UInt64 = 0
-        var valid = colon >= 0 && colon < part.count - 1
-        for byte in part[(colon + 1)...] where valid {
-            let (times10, overflow1) = counter.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte &- UInt8(ascii: "0")))
-            valid = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") && !overflow1 && !overflow2
-            counter = sum
+    private static func entry(_ part: ArraySlice<UInt8>, after last: Entry?) throws(YiwangError) -> Entry {
+        let colon = part.lastIndex(of: UInt8(ascii: ":"))
+        let digits = colon.map { part[($0 + 1)...] } ?? []
+        var counter: UInt64? = digits.isEmpty ? nil : 0
+        for byte in digits {
+            guard let value = counter, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else {
+                counter = nil
+                break
+            }
+            let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = times10.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+            counter = overflow || carry ? nil : sum
         }
-        guard valid, counter > 0 else {
+        guard let colon, let counter, counter > 0 else {
             let text = String(decoding: part.prefix(80), as: UTF8.self)
             throw .invalidVector("entry '\(text)' is not node:counter with counter > 0")
         }
-        let node = String(decoding: UnsafeBufferPointer(rebasing: part[..<colon]), as: UTF8.self)
+        let node = String(decoding: part[..<colon], as: UTF8.self)
         try Validation.nodeID(node, field: "vector")
         if let last, last.node >= node {
             throw .invalidVector("entries must be sorted by node with no duplicates")

@@ -111,8 +111,7 @@ public enum AuditTable {
             let previous = row[9] as Int64?
             next = previous.flatMap { $0 < seq ? $0 : nil }  // links only go back: no loop on a damaged file
         }
-        let linkedFrom = legacy.last?.seq ?? 0
-        return legacy + entries.reversed().filter { $0.seq > linkedFrom }
+        return legacy + entries.reversed()  // links start after the legacy entries
     }
 }
 

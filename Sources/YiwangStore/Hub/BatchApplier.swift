@@ -125,9 +125,8 @@ struct BatchApplier {
                 prefetch.update(dataset: version.dataset, key: version.key, to: state)
                 try FeedTable.append(db, version)  // the downlink feed, in the merge's transaction
             } else {
-                try db.execute(
-                    sql: "UPDATE records SET last_audit = ? WHERE dataset = ? AND key = ?",
-                    arguments: [link, version.dataset, version.key])
+                try db.cachedStatement(sql: "UPDATE records SET last_audit = ? WHERE dataset = ? AND key = ?")
+                    .execute(arguments: [link, version.dataset, version.key])
             }
             prefetch.updateAuditLink(dataset: version.dataset, key: version.key, to: link)
         } catch let error as YiwangError {

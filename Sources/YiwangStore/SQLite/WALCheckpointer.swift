@@ -1,4 +1,5 @@
 import GRDB
+import Logging
 
 /// Copies committed WAL pages back into the database file from a connection of its own.
 ///
@@ -8,6 +9,9 @@ import GRDB
 /// a 1,000,000-change catch-up 30.2 s -> 26.9 s). The writer keeps its automatic checkpoint as the fallback;
 /// it finds little left to copy while this runs.
 public final class WALCheckpointer: Sendable {
+    /// How often `run` checkpoints.
+    public static let interval: Duration = .milliseconds(50)
+
     private let queue: DatabaseQueue
 
     /// Opens a connection to the existing database at `path` (WAL mode is the file's, set by its store).
@@ -23,10 +27,23 @@ public final class WALCheckpointer: Sendable {
         try await queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
     }
 
-    /// The same, blocking the calling thread (benchmarks and tools).
-    public func checkpointNow() throws {
-        try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+    /// Checkpoints every `interval` until the task is cancelled, then closes the connection. A failure is
+    /// logged once per distinct error, not every 50 ms; the writer's own checkpoint covers for it.
+    public func run(logger: Logger) async {
+        var lastError: String?
+        while !Task.isCancelled {
+            do {
+                try await checkpoint()
+                lastError = nil
+            } catch {
+                let message = "\(error)"
+                if message != lastError {
+                    logger.warning("WAL checkpoint failed", metadata: ["yiwang.error": .string(message)])
+                }
+                lastError = message
+            }
+            try? await Task.sleep(for: Self.interval)
+        }
+        try? queue.close()
     }
-
-    public func close() throws { try queue.close() }
 }
