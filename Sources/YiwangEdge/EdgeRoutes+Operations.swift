@@ -49,7 +49,7 @@ extension EdgeRoutes {
             EdgeStatus(
                 nodeId: store.nodeID, datasets: configuration.datasets, backlog: summary.backlog,
                 oldestPendingMs: summary.oldestPendingMs,
-                oldestPendingAgeMs: summary.oldestPendingMs.map { max(0, now - $0) },
+                oldestPendingAgeMs: summary.oldestPendingMs.map { max(0, now.saturatingSubtract($0)) },
                 lastSyncMs: uplink.lastContactMs ?? summary.lastSyncMs, hubReachable: uplink.hubReachable,
                 lastError: uplink.lastError ?? summary.lastError, quarantined: summary.quarantined,
                 highestSeq: summary.highestSeq, ackedThrough: summary.ackedThrough,
@@ -71,8 +71,9 @@ extension EdgeRoutes {
     }
 
     func requeue(_ context: BasicRequestContext) async throws -> Response {
-        guard let text = context.parameters.get("seq"), let seq = UInt64(text) else {
-            throw YiwangError.invalidField("seq", "seq must be a positive integer")
+        guard let text = context.parameters.get("seq"), let seq = UInt64(text), (1...UInt64.maxStored).contains(seq)
+        else {
+            throw YiwangError.invalidField("seq", "seq must be an integer in 1...\(UInt64.maxStored)")
         }
         let newSeq = try await store.requeue(seq: seq)
         return .json(RequeueAnswer(seq: seq, newSeq: newSeq))
