@@ -10,28 +10,16 @@ extension EdgeRoutes {
     func bulk(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let dataset = try dataset(context)
         let actor = try actor(request)
-        let text = try await body(request, limit: configuration.maxBulkBytes, field: "body")
-        var writes: [LocalWrite] = []
-        var number = 0
-        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            number += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            let parsed = try BulkLine.parse(
-                Substring(line).utf8, number: number, maxValueBytes: configuration.maxValueBytes)
-            writes.append(
-                LocalWrite(
-                    dataset: dataset, key: parsed.key, actor: actor, operation: parsed.value == nil ? .delete : .put,
-                    value: parsed.value))
-        }
-        guard !writes.isEmpty else { throw YiwangError.invalidField("body", "no lines to import") }
-        let versions = try await store.apply(writes)
-        let written = versions.compactMap { $0 }
-        metrics.writes.increment(by: Int64(written.count))
-        let puts = written.filter { $0.operation == .put }.count
-        let seqs = written.map { $0.vector.counter(for: store.nodeID) }
+        // Streamed: lines are checked as they arrive and spooled to disk, never the whole body in memory.
+        let importer = BulkImport(
+            dataset: dataset, actor: actor, maxBodyBytes: configuration.maxBulkBytes,
+            maxValueBytes: configuration.maxValueBytes)
+        let spool = try await importer.spool(request.body, directory: configuration.dataDirectory)
+        let summary = try await store.importAll(spool)
+        metrics.writes.increment(by: Int64(summary.puts + summary.deletes))
         let answer = BulkAnswer(
-            dataset: dataset, lines: writes.count, puts: puts, deletes: written.count - puts,
-            unchanged: versions.count - written.count, firstSeq: seqs.first, lastSeq: seqs.last)
+            dataset: dataset, lines: summary.lines, puts: summary.puts, deletes: summary.deletes,
+            unchanged: summary.unchanged, firstSeq: summary.firstSeq, lastSeq: summary.lastSeq)
         return .json(answer)
     }
 
