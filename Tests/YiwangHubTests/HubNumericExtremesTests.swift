@@ -46,13 +46,17 @@ import YiwangTesting
         let hub = try Fixtures.hub(in: dir, clock: clock)
         try await HubServer.application(hub: hub).test(.router) { client in
             var seq: UInt64 = 1
-            for value in RawBatch.extremes {
+            // Each extreme with an honest clock, and with a node clock reading 1970 (offset -now), the pair
+            // that overflowed `nodeMs - offset` in the applier.
+            for (value, nodeClock) in RawBatch.extremes.flatMap({ [($0, UInt64(clock.nowMs())), ($0, UInt64(0))] }) {
                 var batch = RawBatch(node: Fixtures.city, nowMs: clock.nowMs())
+                batch.clock = nodeClock
                 batch.firstSeq = seq
                 batch.vectorCounter = seq
                 batch.key = "key-\(seq)"
                 let response = try await Self.post(client, batch.setting(field, to: value).encoded())
                 #expect([200, 400].contains(response.status.code), "\(field) = \(value): \(response.status)")
+                clock.advance(ms: 1)
                 if response.status == .ok {
                     let ack = try JSONDecoder().decode(SyncAck.self, from: Data(response.body.readableBytesView))
                     seq = ack.highWater + 1
