@@ -48,7 +48,8 @@ struct EdgeAccessMiddleware: RouterMiddleware {
             guard application.mayWrite(as: actor) else {
                 throw YiwangError(
                     code: .forbidden, field: "X-Actor",
-                    message: "application '\(application.name)' may not write as this X-Actor (see app_credentials_file)")
+                    message:
+                        "application '\(application.name)' may not write as this X-Actor (see app_credentials_file)")
             }
         }
         var context = context

@@ -36,7 +36,8 @@ public struct EdgeRoutes: Sendable {
         let router = Router(context: EdgeRequestContext.self)
         router.add(middleware: YiwangErrorMiddleware())
         func group(_ access: EdgeAccess) -> RouterGroup<EdgeRequestContext> {
-            router.group().add(middleware: EdgeAccessMiddleware(access: access, credentials: configuration.appCredentials))
+            router.group().add(
+                middleware: EdgeAccessMiddleware(access: access, credentials: configuration.appCredentials))
         }
         let open = group(.open)
         let apps = group(.application)

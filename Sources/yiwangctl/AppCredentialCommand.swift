@@ -20,17 +20,23 @@ struct AppCredentialCommand: ParsableCommand {
 
         func run() throws {
             try runReportingFailure {
-                do throws(YiwangError) { try Validation.nodeID(name, field: "name") } catch { throw CommandFailure(description: error.message) }
+                do throws(YiwangError) { try Validation.nodeID(name, field: "name") } catch {
+                    throw CommandFailure(description: error.message)
+                }
                 guard !actors.isEmpty else { throw CommandFailure(description: "give at least one --actor") }
                 for actor in actors {
-                    do throws(YiwangError) { try Validation.actor(actor) } catch { throw CommandFailure(description: error.message) }
+                    do throws(YiwangError) { try Validation.actor(actor) } catch {
+                        throw CommandFailure(description: error.message)
+                    }
                 }
                 let token = CredentialToken.generate()
-                let entry = "  \(name):\n    token_sha256: \"\(CredentialToken.hash(token))\"\n    actors: ["
+                let entry =
+                    "  \(name):\n    token_sha256: \"\(CredentialToken.hash(token))\"\n    actors: ["
                     + actors.map(JSONText.quoted).joined(separator: ", ") + "]\n"
                 if let out {
-                    guard FileManager.default.createFile(
-                        atPath: out, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+                    guard
+                        FileManager.default.createFile(
+                            atPath: out, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
                     else { throw CommandFailure(description: "cannot write \(out)") }
                 } else {
                     print(token)

@@ -19,15 +19,15 @@ import YiwangTesting
     static func credentialsFile(in dir: TemporaryDirectory) throws -> String {
         let path = dir.file("apps.yaml")
         try """
-            # applications of the node's local API
-            applications:
-              portal:
-                token_sha256: "\(CredentialToken.hash(portalToken))"
-                actors: ["clerk-7", "caf\u{E9}"]
-              nightly-import:
-                token_sha256: "\(CredentialToken.hash(batchToken))"
-                actors: [import]
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        # applications of the node's local API
+        applications:
+          portal:
+            token_sha256: "\(CredentialToken.hash(portalToken))"
+            actors: ["clerk-7", "caf\u{E9}"]
+          nightly-import:
+            token_sha256: "\(CredentialToken.hash(batchToken))"
+            actors: [import]
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -193,11 +193,13 @@ import YiwangTesting
     @Test func yiwangctlPrintsATokenAndTheEntryThatAdmitsIt() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let run = try CommandRun.run("yiwangctl", ["app-credential", "create", "portal", "--actor", "clerk 7", "--actor", "ops"])
+        let run = try CommandRun.run(
+            "yiwangctl", ["app-credential", "create", "portal", "--actor", "clerk 7", "--actor", "ops"])
         #expect(run.status == 0, "\(run.stderr)")
         let token = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.hasPrefix("yw_") && token.utf8.count == 67)
-        let entry = run.stderr.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+        let entry = run.stderr.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(
+            separator: "\n")
         #expect(!entry.contains(token), "the file entry must hold the hash, never the token")
         let path = dir.file("apps.yaml")
         try ("applications:\n" + entry).write(toFile: path, atomically: true, encoding: .utf8)

@@ -33,7 +33,8 @@ struct EdgeConfigurationTests {
         defer { dir.remove() }
         // Off loopback the node needs its applications' credentials.
         let apps = dir.file("apps.yaml")
-        try "applications:\n  portal:\n    token_sha256: \"\(String(repeating: "ab", count: 32))\"\n    actors: [clerk-7]\n"
+        let hash = String(repeating: "ab", count: 32)
+        try "applications:\n  portal:\n    token_sha256: \"\(hash)\"\n    actors: [clerk-7]\n"
             .write(toFile: apps, atomically: true, encoding: .utf8)
         try (try String(contentsOfFile: path, encoding: .utf8) + "\napp_credentials_file: \(apps)\n")
             .write(toFile: path, atomically: true, encoding: .utf8)

@@ -29,7 +29,8 @@ import YiwangTesting
         try await HubServer.application(hub: hub).test(.router) { client in
             // The city syncs once: its report is what later refusals in its name must leave alone.
             let good = Fixtures.batch(
-                node: Fixtures.city, firstSeq: 1, Fixtures.versions(node: Fixtures.city, count: 1, hlcMs: clock.nowMs()),
+                node: Fixtures.city, firstSeq: 1,
+                Fixtures.versions(node: Fixtures.city, count: 1, hlcMs: clock.nowMs()),
                 clockMs: clock.nowMs())
             #expect(try await HubSecurityTests.post(client, good, node: Fixtures.city, token: city).status == .ok)
             let cityReport = try await hub.store.node(Fixtures.city)
@@ -74,7 +75,9 @@ import YiwangTesting
             clock.advance(ms: 10_000)
             let one = Fixtures.batch(node: "4123456", firstSeq: 1, [], clockMs: clock.nowMs())
             #expect(try await HubSecurityTests.post(client, one, node: "4123456", token: nil).status == .unauthorized)
-            let refusedLater = try await hub.store.auditEntries(from: 1, limit: 10_000).filter { $0.kind == "reject_batch" }
+            let refusedLater = try await hub.store.auditEntries(from: 1, limit: 10_000).filter {
+                $0.kind == "reject_batch"
+            }
             #expect(refusedLater.count == refused.count + 1)
 
             // And the real node is not starved by any of it.
@@ -92,7 +95,9 @@ import YiwangTesting
         try await HubServer.application(hub: hub).test(.router) { client in
             for i in 0..<30 {
                 let headers: HTTPFields = [HubRoutes.nodeHeader: "4\(20_000 + i)"]
-                #expect(try await client.execute(uri: "/v1/changes", method: .get, headers: headers).status == .unauthorized)
+                #expect(
+                    try await client.execute(uri: "/v1/changes", method: .get, headers: headers).status == .unauthorized
+                )
             }
             #expect(try await hub.store.auditEntries(from: 1, limit: 10_000).count == auditBefore)
             #expect(try await hub.store.nodes().isEmpty)

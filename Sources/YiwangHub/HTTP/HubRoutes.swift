@@ -20,10 +20,11 @@ public enum HubRoutes {
     public static func router(hub: ProvinceHub) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         router.middlewares.add(YiwangErrorMiddleware())
-        let limiter = NodeRateLimiter(
-            rate: hub.configuration.security.rateLimitBatchesPerSecond, burst: hub.configuration.security.rateLimitBurst)
+        let security = hub.configuration.security
+        let limiter = NodeRateLimiter(rate: security.rateLimitBatchesPerSecond, burst: security.rateLimitBurst)
         func group(_ access: HubAccess, batches: Bool = false) -> RouterGroup<HubRequestContext> {
-            router.group().add(middleware: HubAccessMiddleware(access: access, hub: hub, batches: batches, limiter: limiter))
+            router.group().add(
+                middleware: HubAccessMiddleware(access: access, hub: hub, batches: batches, limiter: limiter))
         }
         let open = group(.open)
         let batches = group(.node, batches: true)

@@ -72,7 +72,7 @@ extension HubMetrics {
     static var refusedRequests: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "yiwang_hub", metricName: "refused_requests", unitName: "total",
-            helpText: "Requests refused before their sender was proven (missing or bad credential, wrong role, unknown node).")
+            helpText: "Requests refused before their sender was proven (bad credential, wrong role, unknown node).")
     }
     static var unauditedRefusals: MetricNameDescriptor {
         MetricNameDescriptor(

@@ -34,8 +34,7 @@ struct HubAccessMiddleware: RouterMiddleware {
             if access == .node { try await hub.refuseUnproven(claimed: claimed, error: error, auditAsBatch: batches) }
             throw error
         }
-        if batches, let node = context.identity?.name, let waitMs = limiter.take(node: node, nowMs: hub.clock.nowMs())
-        {
+        if batches, let node = context.identity?.name, let waitMs = limiter.take(node: node, nowMs: hub.clock.nowMs()) {
             hub.metrics.recordRejectedBatch()
             let seconds = max(1, waitMs / 1000 + (waitMs % 1000 == 0 ? 0 : 1))
             var response = Response.json(
@@ -50,13 +49,17 @@ struct HubAccessMiddleware: RouterMiddleware {
     /// The sender, or the refusal (`unauthorized`, `forbidden`, `unknownNode`).
     private func identify(_ request: Request, claimed: String?) async throws -> HubIdentity {
         guard try await authRequired() else {
-            if access == .node, let claimed, hub.topology.node(claimed) == nil { throw YiwangError.unknownNode(String(claimed.prefix(64))) }
-            return HubIdentity(name: access == .node ? claimed : nil, role: access == .node ? .node : .admin, proven: false)
+            if access == .node, let claimed, hub.topology.node(claimed) == nil {
+                throw YiwangError.unknownNode(String(claimed.prefix(64)))
+            }
+            return HubIdentity(
+                name: access == .node ? claimed : nil, role: access == .node ? .node : .admin, proven: false)
         }
         let credential = try await authenticate(request)
         guard access.admits(credential.role) else {
             switch access {
-            case .node: throw YiwangError.forbidden("a \(credential.role.rawValue) credential cannot sync; use the node's own")
+            case .node:
+                throw YiwangError.forbidden("a \(credential.role.rawValue) credential cannot sync; use the node's own")
             case .admin: throw YiwangError.forbidden("this route needs an admin credential")
             default: throw YiwangError.forbidden("a node credential cannot read the operators' API; use a reader one")
             }
