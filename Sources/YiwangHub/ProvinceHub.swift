@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import YiwangCore
+import YiwangHTTP
 import YiwangStore
 
 /// The wall clock of the machine.
@@ -17,10 +18,12 @@ public struct ProvinceHub: Sendable {
     public let clock: any WallClock
     public let metrics: HubMetrics
     public let logger: Logger
-    /// Sync requests reading or applying a batch at once (the rest wait before reading their bodies).
+    /// Sync requests decoding or applying a batch at once; their bodies are read before, under `bodyBudget`.
     let syncGate = AdmissionGate(limit: ProvinceHub.concurrentBatches)
     /// The one audit budget for refusals of unproven senders.
     let refusals = UnprovenRefusals()
+    /// The sync bodies arriving or applying at once, in bytes, and how long one may take to arrive.
+    let bodyBudget: BodyBudget
     /// One batch applying, one or two decoding beside it: more only holds memory (the writer is single).
     static let concurrentBatches = 4
 
@@ -34,6 +37,8 @@ public struct ProvinceHub: Sendable {
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
+        bodyBudget = BodyBudget(
+            capacity: configuration.bodyBudgetBytes, timeout: .milliseconds(configuration.bodyReadTimeoutMs))
     }
 
     /// Decodes and applies a batch body from `claimedNode` (the `X-Yiwang-Node` header, if sent).

@@ -74,17 +74,16 @@ public enum HubRoutes {
     /// `node` is the sender as `HubAccessMiddleware` established it (nil: a trial hub's node that did not
     /// name itself; its batch names it).
     private static func sync(_ request: Request, node claimed: String?, hub: ProvinceHub) async throws -> Response {
-        let limit = hub.configuration.maxBodyBytes
-        let ack = try await hub.syncGate.run {
-            let buffer: ByteBuffer
-            do {
-                buffer = try await request.body.collect(upTo: limit)
-            } catch is NIOTooManyBytesError {
-                let error = YiwangError.batchTooLarge("the body is over the \(limit)-byte limit; send smaller batches")
-                try await hub.rejectBatch(node: claimed, error: error)
-                throw error
+        // The body arrives before the batch is admitted to the writer: a slow upload holds bytes of the budget,
+        // never a permit, so other nodes' batches and heartbeats go on.
+        let ack: SyncAck
+        do {
+            ack = try await hub.bodyBudget.withBody(request.body, limit: hub.configuration.maxBodyBytes) { bytes in
+                try await hub.syncGate.run { try await hub.sync(body: bytes, claimedNode: claimed) }
             }
-            return try await hub.sync(body: Array(buffer.readableBytesView), claimedNode: claimed)
+        } catch let error as YiwangError where error.code == .batchTooLarge || error.code == .requestTimeout {
+            try await hub.rejectBatch(node: claimed, error: error)  // the node's own doing: its report says so
+            throw error
         }
         return Response.json(ack)
     }
