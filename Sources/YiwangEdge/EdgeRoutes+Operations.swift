@@ -7,7 +7,7 @@ import YiwangStore
 extension EdgeRoutes {
     /// `POST /v1/records/{dataset}`: JSON Lines, all-or-nothing. Answers
     /// `{"dataset","lines","puts","deletes","unchanged","firstSeq","lastSeq"}`.
-    func bulk(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func bulk(_ request: Request, _ context: EdgeRequestContext) async throws -> Response {
         let dataset = try dataset(context)
         let actor = try actor(request)
         // Streamed: lines are checked as they arrive and spooled to disk, never the whole body in memory.
@@ -23,7 +23,7 @@ extension EdgeRoutes {
         return .json(answer)
     }
 
-    func digest(_ context: BasicRequestContext) throws -> Response {
+    func digest(_ context: EdgeRequestContext) throws -> Response {
         let dataset = try dataset(context)
         let digest = try store.digest(dataset: dataset)
         return .json(DigestAnswer(dataset: dataset, digest: digest.hex, records: digest.records))
@@ -58,7 +58,7 @@ extension EdgeRoutes {
         return .rawJSON("{\"quarantined\":[" + items.joined(separator: ",") + "]}")
     }
 
-    func requeue(_ context: BasicRequestContext) async throws -> Response {
+    func requeue(_ context: EdgeRequestContext) async throws -> Response {
         guard let text = context.parameters.get("seq"), let seq = UInt64(text), (1...UInt64.maxStored).contains(seq)
         else {
             throw YiwangError.invalidField("seq", "seq must be an integer in 1...\(UInt64.maxStored)")
