@@ -116,4 +116,45 @@ import YiwangTesting
         }
         #expect(ids.count == 6 && ids == ids.sorted(by: >))
     }
+
+    @Test("GET /v1/conflicts stops at its byte budget and says where to continue", .timeLimit(.minutes(2)))
+    func conflictsRouteBytes() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let hub = try Fixtures.hub(in: dir)
+        let filler = String(repeating: "w", count: 1_000_000)
+        for i in 1...6 {
+            for node in [Fixtures.city, Fixtures.otherCity] {
+                let version = Fixtures.version(
+                    node: node, counter: UInt64(i), dataset: "social_security", key: "s-\(i)",
+                    value: #"{"s":"\#(filler)"}"#, hlcMs: Self.now)
+                let batch = Fixtures.batch(node: node, firstSeq: UInt64(i), [version], clockMs: Self.now)
+                _ = try await hub.store.apply(
+                    batch: batch, policies: Self.policies, grants: Self.grants, nowMs: Self.now)
+            }
+        }
+        struct Page: Decodable {
+            struct Item: Decodable { var id: Int64 }
+            var conflicts: [Item]
+            var more: Bool
+            var nextBefore: Int64?
+        }
+        try await HubServer.application(hub: hub).test(.router) { client in
+            var query = "dataset=social_security&limit=100"
+            var ids: [Int64] = []
+            var pages = 0
+            while true {
+                let response = try await client.execute(uri: "/v1/conflicts?\(query)", method: .get)
+                #expect(response.status == .ok)
+                #expect(response.body.readableBytes < 2 * FeedPage.maxBytes)
+                let page = try JSONDecoder().decode(Page.self, from: Data(response.body.readableBytesView))
+                #expect(response.headers[HubRoutes.moreHeader] == (page.more ? "1" : "0"))
+                ids += page.conflicts.map(\.id)
+                pages += 1
+                guard page.more, let next = page.nextBefore else { break }
+                query = "dataset=social_security&limit=100&before=\(next)"
+            }
+            #expect(ids.count == 6 && Set(ids).count == 6 && pages >= 2)
+        }
+    }
 }
