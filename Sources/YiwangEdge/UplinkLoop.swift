@@ -156,6 +156,13 @@ struct UplinkLoop {
             // are pending here, and at worst sent again, which the hub ignores as duplicates.
             let store = service.store
             recordingAck = Task { try await store.applyAck(highWater: ack.highWater, rejected: [], nowMs: now) }
+        } else if let recovered = try await reissueReused(ack, batch: batch) {
+            try await service.store.applyAck(highWater: recovered.ackThrough, rejected: recovered.others, nowMs: now)
+            try await service.store.recordSyncError(recovered.message)
+            cursor = recovered.ackThrough + 1
+            refusals = 0
+            refreshQuarantineGauge()
+            return
         } else {
             try await service.store.applyAck(highWater: ack.highWater, rejected: ack.rejected, nowMs: now)
         }
