@@ -100,4 +100,23 @@ import YiwangTesting
         let audit = try await hub.store.verifyAudit(expecting: nil)
         #expect(audit.isIntact)
     }
+
+    @Test(.timeLimit(.minutes(1))) func heldChangesAreBoundedPerNodeAndRefusedBeyond() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try HubStore(directory: dir.path, logger: Fixtures.logger)
+        let scope = ClaimScope(hubID: "430000", nodes: [Fixtures.city, Fixtures.otherCity])
+        let count = 10_001
+        let versions = (1...count).map { i in
+            Fixtures.version(
+                node: Fixtures.city, counter: UInt64(i), key: "k\(i)", hlcMs: now, extra: [Fixtures.otherCity: 1])
+        }
+        let batch = Fixtures.batch(node: Fixtures.city, firstSeq: 1, versions, clockMs: now)
+        let outcome = try await store.apply(
+            batch: batch, policies: ["population": .lww], grants: ["population"], nowMs: now, scope: scope)
+        #expect(outcome.ack.highWater == UInt64(count))
+        #expect(outcome.ack.rejected.map(\.seq) == [UInt64(count)])
+        #expect(outcome.ack.rejected.map(\.error) == ["held_limit"])
+        #expect(try await store.node(Fixtures.city)?.heldChanges == 10_000)
+    }
 }
