@@ -50,6 +50,7 @@ import YiwangTesting
             extra: [Fixtures.otherCity: 5])
         _ = try await send(hub, Fixtures.city, firstSeq: 1, [over])
         #expect(try await held(hub, Fixtures.city) == 1)
+        #expect(try await hub.status(of: Fixtures.city).lastError?.hasPrefix("held back") == true)
         #expect(try await hub.store.record(dataset: "population", key: "k") == nil)
         let report = String(decoding: try await hub.report().jsonBytes(), as: UTF8.self)
         #expect(report.contains(#""held":1"#))
@@ -68,6 +69,7 @@ import YiwangTesting
         #expect(state.winner.value == #"{"by":"city"}"#)
         #expect(state.vector == VersionVector([Fixtures.city: 1, Fixtures.otherCity: 5]))
         #expect(try await hub.status(of: Fixtures.city).changesApplied == 1)
+        #expect(try await hub.status(of: Fixtures.city).lastError == nil)  // no longer "held back"
         #expect(try await hub.store.conflicts(dataset: "population", key: "k", limit: 10).isEmpty)
         let after = String(decoding: try await hub.report().jsonBytes(), as: UTF8.self)
         #expect(!after.contains(#""held":1"#))

@@ -221,6 +221,8 @@ extension BatchApplier {
         return result
     }
 
+    fileprivate static let heldBackError = "held back:"
+
     fileprivate static func highWater(_ db: Database, of node: String) throws -> UInt64 {
         let stored = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT high_water FROM nodes WHERE id = ?"), arguments: [node])
@@ -286,7 +288,7 @@ extension BatchApplier {
                 key: change.version.key,
                 detail: AuditWriter.versionDetail(change.version, seq: change.seq, outcome: "held"))
             node.lastError =
-                "held back: change seq \(change.seq) counts node '\(other)' at \(counter), beyond what the hub holds"
+                "\(Self.heldBackError) change seq \(change.seq) counts node '\(other)' at \(counter), beyond what the hub holds"
             node.lastErrorAtMs = nowMs
             return true
         }
@@ -311,6 +313,11 @@ extension BatchApplier {
             var prefetch = try RecordPrefetch(db, versions: changes.map(\.version), withAuditLinks: true)
             for change in changes {
                 try apply(change, db: db, node: &record, prefetch: &prefetch, released: true)
+            }
+            if record.lastError?.hasPrefix(Self.heldBackError) == true,
+                try HeldChangeTable.usage(db, node: origin).count == 0
+            {
+                record.lastError = nil  // nothing of this node is held back any more
             }
             try record.save(db)
         }
