@@ -103,6 +103,11 @@ public final class DownlinkService: Service, Sendable {
             logger.notice("downlink cursor moved during a pull (resync); pulling again")
             return true
         }
+        if applied.refused > 0 {
+            logger.warning(
+                "downlink versions refused: they count this node beyond its own outbox",
+                metadata: ["yiwang.cursor": .stringConvertible(cursor), "yiwang.refused": .stringConvertible(applied.refused)])
+        }
         if !versions.isEmpty {
             logger.debug(
                 "downlink page applied",

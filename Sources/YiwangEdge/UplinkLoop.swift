@@ -178,6 +178,14 @@ struct UplinkLoop {
             // are pending here, and at worst sent again, which the hub ignores as duplicates.
             let store = service.store
             recordingAck = Task { try await store.applyAck(highWater: highWater, rejected: [], nowMs: now) }
+        } else if let recovered = try await reissueReused(ack, batch: batch) {
+            let others = rejected.filter { $0.error != YiwangError.Code.sequenceReused.rawValue }  // as checked
+            try await service.store.applyAck(highWater: recovered.ackThrough, rejected: others, nowMs: now)
+            try await service.store.recordSyncError(recovered.message)
+            cursor = recovered.ackThrough + 1
+            refusals = 0
+            refreshQuarantineGauge()
+            return
         } else {
             try await service.store.applyAck(highWater: highWater, rejected: rejected, nowMs: now)
         }

@@ -85,16 +85,29 @@ extension EdgeStore {
         }
     }
 
-    /// Re-queues a quarantined entry as a NEW outbox entry (same version, next sequence); the old entry is
-    /// marked `requeued`. Returns the new sequence.
+    /// Re-queues a quarantined entry as a NEW outbox entry (same version, next sequence, this node's vector
+    /// entry set to it); the old entry is marked `requeued`. Returns the new sequence. Refused for a change a
+    /// later local write of its record superseded (requeued, it would overwrite that write at the hub).
     public func requeue(seq: UInt64) async throws(YiwangError) -> UInt64 {
         let newSeq = try await write { db throws -> UInt64 in
             guard let entry = try OutboxTable.fetch(db, seq: seq), entry.status == .quarantined else {
                 throw YiwangError.notFound("quarantined change \(seq)")
             }
             let next = UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0) + 1
+            // This node's counter is its sequence (the hub refuses any other): the new entry counts `next`. A
+            // change superseded by a later local write of its record would then overwrite that write at the hub.
+            let old = entry.change.version
+            if let state = try RecordTable.load(db, dataset: old.dataset, key: old.key),
+                state.vector.counter(for: nodeID) > seq
+            {
+                throw YiwangError.invalidField(
+                    "seq", "change \(seq) is superseded by a later local write of its record; drop it instead")
+            }
+            let version = Version(
+                dataset: old.dataset, key: old.key, vector: old.vector.setting(nodeID, to: next), hlc: old.hlc,
+                origin: old.origin, actor: old.actor, operation: old.operation, value: old.value)
             try OutboxTable.insert(
-                db, Change(seq: next, version: entry.change.version), committedAtMs: wallClock.nowMs(),
+                db, Change(seq: next, version: version), committedAtMs: wallClock.nowMs(),
                 prev: try OutboxChain.previous(db, before: next))
             try db.execute(sql: "UPDATE outbox SET status = 'requeued' WHERE seq = ?", arguments: [Int64(clamping: seq)])
             try PendingCounter.add(db, 1)

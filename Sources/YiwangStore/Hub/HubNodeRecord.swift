@@ -24,6 +24,11 @@ public struct HubNodeRecord: Sendable, Hashable {
     /// The last rejection (code and message), never carrying record values.
     public var lastError: String?
     public var lastErrorAtMs: Int64?
+    /// Changes of this node held back (their vectors count another node beyond what the hub holds of it):
+    /// the hub does not hold them as merged. Read from `held_changes`, not a column of `nodes`.
+    public var heldChanges: UInt64 = 0
+    /// The data time (hub clock) of the oldest held change; nil when none is held. Data age starts here at most.
+    public var oldestHeldMs: Int64?
 
     public init(id: String) { self.id = id }
 
