@@ -2,7 +2,8 @@ import YiwangCore
 
 extension ConnectivityReport {
     /// The operator's table (`yiwangctl status`): the roll-up line, then one row per node, worst first.
-    /// BACKLOG is what the node has not yet sent up; FEED LAG what it has not yet pulled down.
+    /// BACKLOG is what the node has not yet sent up (`+Nq`: N more the hub refused, quarantined at the node);
+    /// FEED LAG what it has not yet pulled down.
     /// With `colour`, states are coloured with ANSI escapes (for a terminal; plain when piped).
     public func renderTable(colour: Bool) -> String {
         let header = ["STATE", "NODE", "NAME", "LEVEL", "CONTACT", "DATA AGE", "BACKLOG", "FEED LAG", "APPLIED",
@@ -11,7 +12,7 @@ extension ConnectivityReport {
             [
                 node.state.rawValue, node.id, node.name, node.level,
                 node.lastContactMs.map { AgeFormat.short(ms: generatedAtMs - $0) + " ago" } ?? "never",
-                AgeFormat.short(ms: node.dataAgeMs), String(node.backlog), node.downlinkLag.map(String.init) ?? "-",
+                AgeFormat.short(ms: node.dataAgeMs), String(node.backlog) + (node.quarantined > 0 ? " +\(node.quarantined)q" : ""), node.downlinkLag.map(String.init) ?? "-",
                 String(node.changesApplied),
                 String(node.conflicts), String(node.rejectedBatches + node.rejectedChanges),
                 node.lastError.map { String($0.prefix(60)) } ?? "",

@@ -13,6 +13,8 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     /// Now minus the time up to which the hub holds all the node's changes; nil if unknown.
     public var dataAgeMs: Int64?
     public var backlog: UInt64
+    /// Changes the hub refused that the node holds quarantined (the hub lacks them; never `realtime`).
+    public var quarantined: UInt64
     public var changesApplied: UInt64
     public var conflicts: UInt64
     public var rejectedBatches: UInt64
@@ -32,7 +34,8 @@ public struct NodeStatus: Codable, Sendable, Hashable {
 
     public init(node: Topology.Node, stored: HubNodeRecord?, thresholds: ConnectivityThresholds, nowMs: Int64) {
         let record = stored ?? HubNodeRecord(id: node.id)
-        let observation = NodeObservation(lastContactMs: record.lastContactMs, dataAsOfMs: record.dataAsOfMs)
+        let observation = NodeObservation(
+            lastContactMs: record.lastContactMs, dataAsOfMs: record.dataAsOfMs, quarantined: record.quarantined)
         id = node.id
         name = node.name
         level = node.level
@@ -41,6 +44,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         lastContactMs = record.lastContactMs
         dataAgeMs = ConnectivityClassifier.dataAgeMs(observation, nowMs: nowMs)
         backlog = record.backlog
+        quarantined = record.quarantined
         changesApplied = record.changesApplied
         conflicts = record.conflicts
         rejectedBatches = record.rejectedBatches
@@ -52,7 +56,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, level, parent, state, lastContactMs, dataAgeMs, backlog, changesApplied, conflicts
+        case id, name, level, parent, state, lastContactMs, dataAgeMs, backlog, quarantined, changesApplied, conflicts
         case rejectedBatches, rejectedChanges, clockOffsetMs, highWater, lastError, lastErrorAtMs
         case downlinkCursor, downlinkLag, lastPullMs
     }
@@ -67,6 +71,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         try container.encode(lastContactMs, forKey: .lastContactMs)  // null when never seen
         try container.encode(dataAgeMs, forKey: .dataAgeMs)
         try container.encode(backlog, forKey: .backlog)
+        try container.encode(quarantined, forKey: .quarantined)
         try container.encode(changesApplied, forKey: .changesApplied)
         try container.encode(conflicts, forKey: .conflicts)
         try container.encode(rejectedBatches, forKey: .rejectedBatches)

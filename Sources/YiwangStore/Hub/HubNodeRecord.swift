@@ -23,12 +23,17 @@ public struct HubNodeRecord: Sendable, Hashable {
     /// The last rejection (code and message), never carrying record values.
     public var lastError: String?
     public var lastErrorAtMs: Int64?
+    /// Changes the hub refused that the node holds quarantined, from its last report: the hub lacks them.
+    public var quarantined: UInt64 = 0
+    /// Commit time (hub clock) of the node's oldest quarantined change; nil if none.
+    public var oldestQuarantinedMs: Int64?
 
     public init(id: String) { self.id = id }
 
     static let columns = """
         id, high_water, last_contact_ms, data_as_of_ms, backlog, oldest_pending_ms, clock_offset_ms, \
-        changes_applied, conflicts, rejected_batches, rejected_changes, last_error, last_error_at_ms
+        changes_applied, conflicts, rejected_batches, rejected_changes, last_error, last_error_at_ms, \
+        quarantined, oldest_quarantined_ms
         """
 
     init(row: Row) {
@@ -45,6 +50,8 @@ public struct HubNodeRecord: Sendable, Hashable {
         rejectedChanges = UInt64(max(0, row[10] as Int64))
         lastError = row[11]
         lastErrorAtMs = row[12]
+        quarantined = UInt64(max(0, row[13] as Int64))
+        oldestQuarantinedMs = row[14]
     }
 
     static func fetch(_ db: Database, id: String) throws -> HubNodeRecord? {
@@ -57,11 +64,12 @@ public struct HubNodeRecord: Sendable, Hashable {
     }
 
     func save(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO nodes(\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO nodes(\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         try statement.execute(arguments: [
             id, Int64(clamping: highWater), lastContactMs, dataAsOfMs, Int64(clamping: backlog), oldestPendingMs,
             clockOffsetMs, Int64(clamping: changesApplied), Int64(clamping: conflicts),
             Int64(clamping: rejectedBatches), Int64(clamping: rejectedChanges), lastError, lastErrorAtMs,
+            Int64(clamping: quarantined), oldestQuarantinedMs,
         ])
     }
 }

@@ -46,6 +46,14 @@ enum HubSchema {
         migrator.registerMigration("v2-audit") { db in try AuditTable.createTable(db) }
         migrator.registerMigration("v2-credentials") { db in try CredentialTable.createTable(db) }
         migrator.registerMigration("v3-audit-record-links") { db in try AuditTable.migrateToRecordLinks(db) }
+        migrator.registerMigration("v4-node-quarantine") { db in
+            // What the node holds quarantined (refused here): changes the hub lacks, honoured by the state.
+            try db.execute(
+                sql: """
+                    ALTER TABLE nodes ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE nodes ADD COLUMN oldest_quarantined_ms INTEGER;
+                    """)
+        }
         return migrator
     }
 }
