@@ -44,17 +44,20 @@ extension EdgeRoutes {
     func statusResponse() throws -> Response {
         let summary = try store.summary()
         let uplink = status.snapshot
-        let now = EdgeWallClock().nowMs()
-        return .json(
-            EdgeStatus(
-                nodeId: store.nodeID, datasets: configuration.datasets, backlog: summary.backlog,
-                oldestPendingMs: summary.oldestPendingMs,
-                oldestPendingAgeMs: summary.oldestPendingMs.map { max(0, now - $0) },
-                lastSyncMs: uplink.lastContactMs ?? summary.lastSyncMs, hubReachable: uplink.hubReachable,
-                lastError: uplink.lastError ?? summary.lastError, quarantined: summary.quarantined,
-                highestSeq: summary.highestSeq, ackedThrough: summary.ackedThrough,
-                hubClockOffsetMs: uplink.hubClockOffsetMs,
-                downlink: DownlinkStatus(try store.downlinkSummary(), nowMs: now)))
+        let now = store.nowMs()  // the hub's time, as the commit times are
+        let clockNote = store.referenceClock?.skewMs.flatMap { ClockReference.skewDescription($0) }
+        var status = EdgeStatus(
+            nodeId: store.nodeID, datasets: configuration.datasets, backlog: summary.backlog,
+            oldestPendingMs: summary.oldestPendingMs,
+            oldestPendingAgeMs: summary.oldestPendingMs.map { max(0, now.saturatingMinus($0)) },
+            lastSyncMs: uplink.lastContactMs ?? summary.lastSyncMs, hubReachable: uplink.hubReachable,
+            lastError: uplink.lastError ?? summary.lastError ?? clockNote, quarantined: summary.quarantined,
+            highestSeq: summary.highestSeq, ackedThrough: summary.ackedThrough,
+            hubClockOffsetMs: uplink.hubClockOffsetMs,
+            downlink: DownlinkStatus(try store.downlinkSummary(), nowMs: now))
+        status.oldestQuarantinedAgeMs = summary.oldestQuarantinedMs.map { max(0, now.saturatingMinus($0)) }
+        status.clock = clockNote
+        return .json(status)
     }
 
     func quarantineList() throws -> Response {
@@ -95,6 +98,14 @@ struct DigestAnswer: Codable, Sendable {
     var records: Int
 }
 
+extension Int64 {
+    /// `self - other`, clamped instead of trapping (stored times are checked only at their source).
+    fileprivate func saturatingMinus(_ other: Int64) -> Int64 {
+        let (difference, overflow) = subtractingReportingOverflow(other)
+        return overflow ? (other < 0 ? .max : .min) : difference
+    }
+}
+
 struct RequeueAnswer: Codable, Sendable {
     var seq: UInt64
     var newSeq: UInt64
@@ -116,10 +127,14 @@ struct EdgeStatus: Encodable, Sendable {
     var hubClockOffsetMs: Int64?
     /// The downlink from the hub: cursor, lag and last pull (see `DownlinkStatus`).
     var downlink: DownlinkStatus? = nil
+    /// Age of the oldest change the hub refused (quarantined here; the hub lacks it); nil if none.
+    var oldestQuarantinedAgeMs: Int64? = nil
+    /// What is wrong with the local clock ("clock 2h ahead of the hub ..."), nil while it is right.
+    var clock: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case nodeId, datasets, backlog, oldestPendingMs, oldestPendingAgeMs, lastSyncMs, hubReachable, lastError
-        case quarantined, highestSeq, ackedThrough, hubClockOffsetMs, downlink
+        case quarantined, highestSeq, ackedThrough, hubClockOffsetMs, downlink, oldestQuarantinedAgeMs, clock
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -137,5 +152,7 @@ struct EdgeStatus: Encodable, Sendable {
         try c.encode(ackedThrough, forKey: .ackedThrough)
         try c.encode(hubClockOffsetMs, forKey: .hubClockOffsetMs)
         try c.encode(downlink, forKey: .downlink)
+        try c.encode(oldestQuarantinedAgeMs, forKey: .oldestQuarantinedAgeMs)
+        try c.encode(clock, forKey: .clock)
     }
 }

@@ -47,6 +47,7 @@ public struct EdgeRoutes: Sendable {
         router.get("/v1/datasets/:dataset/digest") { _, context in try self.digest(context) }
         router.get("/v1/quarantine") { _, _ in try self.quarantineList() }
         router.post("/v1/quarantine/:seq/requeue") { _, context in try await self.requeue(context) }
+        router.post("/v1/quarantine/:seq/drop") { request, context in try await self.drop(request, context) }
         router.post("/v1/downlink/resync") { _, _ in try await self.resyncDownlink() }
         router.get("/healthz") { _, _ in Response.rawJSON("{\"status\":\"ok\"}") }
         router.get("/metrics") { _, _ in

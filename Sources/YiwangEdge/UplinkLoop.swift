@@ -24,6 +24,9 @@ struct UplinkLoop {
     var prepared: PreparedBatch?
     /// The last acknowledgement being recorded in the outbox while the next batch is already on its way.
     var recordingAck: Task<Void, any Error>?
+    /// When the clock reference was last saved (elapsed ms) and the skew saved then.
+    var clockSaved: (atElapsedMs: Int64, skewMs: Int64)?
+    let bootID = SystemElapsedClock.bootID
 
     init(service: UplinkService) {
         self.service = service
@@ -82,6 +85,7 @@ struct UplinkLoop {
             ? PreparedBatch.start(after: batch, service: service, maxChanges: batchLimit) : nil
         defer { lookahead?.cancel() }
         let started = ContinuousClock.now
+        let sent = store.referenceClock?.elapsedMs()
         let (status, body) = try await service.transport.postBatch(bytes, node: store.nodeID)
         try await finishRecordingAck()  // whatever the answer, the previous ack is recorded before acting on it
         service.metrics.batchDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
@@ -93,6 +97,7 @@ struct UplinkLoop {
             } catch {
                 throw YiwangError.transport("the hub answered 200 with a body that is not a sync acknowledgement")
             }
+            await measureClock(hubMs: ack.hubClockMs, sentElapsedMs: sent)
             try await apply(ack, to: batch)
             if let lookahead, let next = await lookahead.value, next.batch.firstSeq == cursor {
                 prepared = next
@@ -113,14 +118,18 @@ struct UplinkLoop {
     private mutating func reportStatusIfDue() async {
         let now = service.nowMs()
         guard let cursor, now - lastContactMs >= uplink.heartbeatIntervalMs else { return }
-        guard let pending = try? service.store.summary(), pending.backlog > 0 else { return }
+        guard let pending = try? service.store.summary(), pending.backlog > 0 || pending.quarantined > 0 else { return }
         let report = NodeReport(
             backlog: pending.backlog, oldestPendingMs: pending.oldestPendingMs,
-            oldestAfterBatchMs: pending.oldestPendingMs, clockMs: now, hlc: service.store.currentHLC)
+            oldestAfterBatchMs: pending.oldestPendingMs, clockMs: now, hlc: service.store.currentHLC,
+            quarantined: pending.quarantined, oldestQuarantinedMs: pending.oldestQuarantinedMs,
+            clockSkewMs: service.store.referenceClock?.skewMs)
         let beat = SyncBatch(node: service.store.nodeID, firstSeq: cursor, report: report, changes: [])
+        let sent = service.store.referenceClock?.elapsedMs()
         guard let (status, body) = try? await service.transport.postBatch(BatchCodec.encode(beat), node: beat.node),
             status == 200, let ack = try? JSONCoding.decoder.decode(SyncAck.self, from: Data(body))
         else { return }
+        await measureClock(hubMs: ack.hubClockMs, sentElapsedMs: sent)
         lastContactMs = now
         service.metrics.heartbeats.increment()
         if let expected = ack.expectedSeq, expected != cursor {
@@ -133,7 +142,7 @@ struct UplinkLoop {
         let now = service.nowMs()
         lastContactMs = now
         failures = 0
-        service.status.reached(atMs: now, hubClockMs: ack.hubClockMs)
+        service.status.reached(atMs: now, hubClockOffsetMs: hubClockOffset(hubMs: ack.hubClockMs, nowMs: now))
         if let expected = ack.expectedSeq {
             service.metrics.rewinds.increment()
             logger.notice(
