@@ -25,10 +25,14 @@ public struct AckedWrite: Sendable, Hashable, Codable {
 public struct StateSample: Sendable, Hashable, Codable {
     public var atMs: Int
     public var states: [String: String]
+    /// Node id -> the highest sequence the hub held for it (`highWater`), to catch a `realtime` while the hub
+    /// lacks an acknowledged write.
+    public var highWater: [String: UInt64] = [:]
 
-    public init(atMs: Int, states: [String: String]) {
+    public init(atMs: Int, states: [String: String], highWater: [String: UInt64] = [:]) {
         self.atMs = atMs
         self.states = states
+        self.highWater = highWater
     }
 }
 
@@ -80,6 +84,8 @@ public struct ScenarioObservation: Sendable {
     public var acked: [AckedWrite] = []
     public var samples: [StateSample] = []
     public var cuts: [CutInterval] = []
+    /// When a node ran with its clock off (the clock-skew nemesis), as applied.
+    public var skews: [CutInterval] = []
     /// When everything was healed (ms after the start).
     public var healedAtMs = 0
     /// `dataset/key` -> the hub's record (absent: the hub has no such record).

@@ -18,6 +18,7 @@ public final class HistoryRecorder: Sendable {
     public func acked(_ write: AckedWrite) { state.withLock { $0.acked.append(write) } }
     public func sample(_ sample: StateSample) { state.withLock { $0.samples.append(sample) } }
     public func cut(_ cut: CutInterval) { state.withLock { $0.cuts.append(cut) } }
+    public func skew(_ skew: CutInterval) { state.withLock { $0.skews.append(skew) } }
     public var observation: ScenarioObservation { state.withLock { $0 } }
     public var ackedCount: Int { state.withLock { $0.acked.count } }
 }
