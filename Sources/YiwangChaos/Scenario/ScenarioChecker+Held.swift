@@ -1,14 +1,14 @@
 extension ScenarioChecker {
     /// false realtime: a sample shows a node `realtime` while the hub's `highWater` for it is below the seq of
-    /// a write the node acknowledged more than the detection bound earlier (the hub lacks it). Counted apart
+    /// a write whose 200 arrived more than the detection bound earlier (the hub lacks it). Counted apart
     /// while the node's clock was off (the clock-skew nemesis), where a node once looked on time holding none.
     func checkRealtimeHeld(_ observation: ScenarioObservation, _ result: inout CheckResult) {
         let byNode = Dictionary(grouping: observation.acked, by: \.node)
         for (node, writes) in byNode.sorted(by: { $0.key < $1.key }) {
-            let sorted = writes.sorted { $0.atMs < $1.atMs }
+            let sorted = writes.sorted { $0.ackedAtMs < $1.ackedAtMs }
             // The highest seq acknowledged by each time: prefix maxima over the writes in time order.
             var highest: [(atMs: Int, seq: UInt64)] = []
-            for write in sorted { highest.append((write.atMs, max(highest.last?.seq ?? 0, write.seq))) }
+            for write in sorted { highest.append((write.ackedAtMs, max(highest.last?.seq ?? 0, write.seq))) }
             for sample in observation.samples where sample.states[node] == "realtime" {
                 guard let held = sample.highWater[node] else { continue }
                 let due = sample.atMs - detectionBoundMs

@@ -7,9 +7,15 @@ public struct AckedWrite: Sendable, Hashable, Codable {
     public var value: String?
     public var vector: String
     public var seq: UInt64
+    /// When the request was sent (ms after the start).
     public var atMs: Int
+    /// When its 200 arrived: the write was committed by then (requests may wait for a free client first).
+    public var ackedAtMs: Int
 
-    public init(node: String, dataset: String, key: String, value: String?, vector: String, seq: UInt64, atMs: Int) {
+    public init(
+        node: String, dataset: String, key: String, value: String?, vector: String, seq: UInt64, atMs: Int,
+        ackedAtMs: Int? = nil
+    ) {
         self.node = node
         self.dataset = dataset
         self.key = key
@@ -17,6 +23,7 @@ public struct AckedWrite: Sendable, Hashable, Codable {
         self.vector = vector
         self.seq = seq
         self.atMs = atMs
+        self.ackedAtMs = ackedAtMs ?? atMs
     }
 }
 

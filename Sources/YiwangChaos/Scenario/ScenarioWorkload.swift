@@ -75,7 +75,7 @@ public struct ScenarioWorkload: Sendable {
                 let seq = (body["seq"] as? NSNumber)?.uint64Value ?? 0
                 recorder.acked(.init(
                     node: node, dataset: dataset, key: key, value: value.flatMap(Self.canonical), vector: vector,
-                    seq: seq, atMs: sentAt))
+                    seq: seq, atMs: sentAt, ackedAtMs: recorder.nowMs))
             }
             try? await Task.sleep(for: .milliseconds(Int.random(in: pauseMs, using: &rng)))
         }
