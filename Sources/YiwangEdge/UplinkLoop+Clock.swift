@@ -8,6 +8,9 @@ extension UplinkLoop {
     mutating func measureClock(hubMs: Int64, sentElapsedMs: Int64?) async {
         guard let clock = service.store.referenceClock, let sentElapsedMs else { return }
         let reference = clock.measure(hubMs: hubMs, sentElapsedMs: sentElapsedMs)
+        if service.store.rebaseClockIfFarAhead() {
+            logger.notice("hybrid clock was far ahead of the hub's time (a fast local clock); pulled back to it")
+        }
         let elapsed = clock.elapsedMs()
         if let saved = clockSaved, elapsed - saved.atElapsedMs < 60_000,
             (saved.skewMs.subtractingReportingOverflow(reference.skewMs).partialValue).magnitude <= 1_000

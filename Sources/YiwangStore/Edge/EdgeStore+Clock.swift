@@ -22,6 +22,14 @@ extension EdgeStore {
         }
     }
 
+    /// Pulls the HLC back to the node's time if a clock that ran hours fast left it far ahead (see
+    /// `HybridLogicalClock.rebase`); persisted with the next write. Returns whether it moved.
+    @discardableResult
+    public func rebaseClockIfFarAhead() -> Bool {
+        let now = wallClock.nowMs()
+        return clock.withLock { $0.rebase(toWallMs: now) }
+    }
+
     /// Saves the clock reference (with the boot it was measured in), for the next start.
     public func saveClockReference(_ reference: ClockReference, bootID: String?) async throws(YiwangError) {
         try await write { db in
