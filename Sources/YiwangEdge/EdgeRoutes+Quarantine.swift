@@ -8,7 +8,7 @@ extension EdgeRoutes {
     /// `POST /v1/quarantine/{seq}/drop` with `{"reason": "..."}` and `X-Actor`: discards a quarantined change
     /// for good, chained in the node's drop log. Until dropped or re-queued, a quarantined change counts as one
     /// the hub lacks (the node is never `realtime`).
-    func drop(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func drop(_ request: Request, _ context: EdgeRequestContext) async throws -> Response {
         guard let text = context.parameters.get("seq"), let seq = UInt64(text), seq > 0 else {
             throw YiwangError.invalidField("seq", "seq must be a positive integer")
         }
