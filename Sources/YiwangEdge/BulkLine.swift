@@ -9,7 +9,7 @@ struct BulkLine {
     var value: String?
 
     /// Parses one line; errors name the line number and the field.
-    static func parse(_ line: Substring.UTF8View, number: Int, maxValueBytes: Int) throws(YiwangError) -> BulkLine {
+    static func parse(_ line: some Sequence<UInt8>, number: Int, maxValueBytes: Int) throws(YiwangError) -> BulkLine {
         func bad(_ field: String, _ why: String) -> YiwangError { .invalidField(field, "line \(number): \(why)") }
         let bytes = Array(line)
         var scanner = JSONSpanScanner(bytes: bytes)

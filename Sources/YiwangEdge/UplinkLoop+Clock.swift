@@ -6,7 +6,10 @@ extension UplinkLoop {
     /// the reference for the next start at most once a minute, or at once when the skew moved by over a second
     /// (a local clock that jumped).
     mutating func measureClock(hubMs: Int64, sentElapsedMs: Int64?) async {
-        guard let clock = service.store.referenceClock, let sentElapsedMs else { return }
+        // A hub clock outside 1970...9999 is no reading (AckCheck refuses that acknowledgement too).
+        guard let clock = service.store.referenceClock, let sentElapsedMs, Millis.wallRange.contains(hubMs) else {
+            return
+        }
         let reference = clock.measure(hubMs: hubMs, sentElapsedMs: sentElapsedMs)
         if service.store.rebaseClockIfFarAhead() {
             logger.notice("hybrid clock was far ahead of the hub's time (a fast local clock); pulled back to it")

@@ -32,7 +32,15 @@ import YiwangCore
         #expect(try BatchCodec.decode(BatchCodec.encode(beat)) == beat)
     }
 
-    @Test(arguments: [Int64(7_200_000), -7_200_000, Int64.min, Int64.max, 0])
+    @Test func aSkewBeyondAnyClockIsRefused() {
+        for skew in [Int64.min, Int64.max, Millis.maxWallMs + 1] {
+            var batch = Self.sampleBatch(changes: 1)
+            batch.report.clockSkewMs = skew
+            #expect(throws: YiwangError.self) { try BatchCodec.decode(BatchCodec.encode(batch)) }
+        }
+    }
+
+    @Test(arguments: [Int64(7_200_000), -7_200_000, -Millis.maxWallMs, Millis.maxWallMs, 0])
     func theReportsTailRoundTrips(skewMs: Int64) throws {
         var batch = Self.sampleBatch(changes: 3)
         batch.report.quarantined = 2

@@ -29,13 +29,19 @@ enum NodeReportTail {
     static func decode(_ r: inout ByteReader, into report: inout NodeReport) throws(YiwangError) {
         guard r.remaining > 0 else { return }
         guard try r.u8("report tail") == tag else { throw .malformedBatch("unknown report tail") }
-        report.quarantined = try r.varint("quarantined")
-        report.oldestQuarantinedMs = try r.optionalInt64("oldest quarantined")
+        // Range-checked as the rest of the report is: a count a SQLite integer holds, a time from the epoch
+        // to year 9999, a skew no larger than that span.
+        report.quarantined = try r.storedUInt("quarantined")
+        report.oldestQuarantinedMs = try r.optionalWallMs("oldest quarantined")
         switch try r.u8("clock skew flag") {
         case 0: report.clockSkewMs = nil
         case 1:
             let zigzag = try r.varint("clock skew")
-            report.clockSkewMs = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
+            let skew = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
+            guard skew.magnitude <= UInt64(Millis.maxWallMs) else {
+                throw ByteReader.outOfRange("clock skew", "more than the span of wall-clock time")
+            }
+            report.clockSkewMs = skew
         default: throw .malformedBatch("clock skew flag is not 0 or 1")
         }
     }

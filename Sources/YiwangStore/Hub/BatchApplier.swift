@@ -33,10 +33,11 @@ struct BatchApplier {
         var node = try HubNodeRecord.fetch(db, id: batch.node) ?? HubNodeRecord(id: batch.node)
         audit = try AuditWriter(db)
         let report = batch.report
-        let offset = report.clockMs - nowMs
+        // The report's times are range-checked by the decoder; the arithmetic saturates all the same.
+        let offset = report.clockMs.saturatingSubtract(nowMs)
         node.lastContactMs = nowMs
-        node.clockOffsetMs = HubNodeRecord.nodeClockOffset(report, conversionOffsetMs: offset)
-        func hubTime(_ nodeMs: Int64) -> Int64 { min(nowMs, nodeMs - offset) }
+        node.clockOffsetMs = Millis.clampSpan(HubNodeRecord.nodeClockOffset(report, conversionOffsetMs: offset))
+        func hubTime(_ nodeMs: Int64) -> Int64 { max(0, min(nowMs, nodeMs.saturatingSubtract(offset))) }
 
         if batch.firstSeq > node.highWater + 1 {
             // A gap: the hub misses entries (e.g. restored from a backup). Apply nothing; ask for a rewind.
@@ -172,7 +173,7 @@ struct BatchApplier {
         guard version.vector.counter(for: version.origin) > 0 else {
             throw .invalidVector("the vector has no entry for its origin '\(version.origin)'")
         }
-        let drift = version.hlc.wallMs - nowMs
+        let drift = version.hlc.wallMs.saturatingSubtract(nowMs)
         if drift > limits.maxClockAheadMs { throw .clockAhead(driftMs: drift) }
     }
 

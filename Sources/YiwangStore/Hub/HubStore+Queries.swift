@@ -37,6 +37,15 @@ extension HubStore {
         try await pool.read { db in try ConflictTable.list(db, dataset: dataset, key: key, limit: limit) }
     }
 
+    /// One page of conflicts newest first (ids below `before`), bounded in count and in bytes.
+    public func conflictPage(
+        dataset: String?, key: String?, limit: Int, before: Int64?, maxBytes: Int = ConflictTable.maxPageBytes
+    ) async throws -> ConflictPage {
+        try await pool.read { db in
+            try ConflictTable.page(db, dataset: dataset, key: key, limit: limit, before: before, maxBytes: maxBytes)
+        }
+    }
+
     /// Refused changes, newest first, optionally for one node.
     public func rejectedChanges(node: String?, limit: Int = 100) async throws -> [RejectedChange] {
         try await pool.read { db in
