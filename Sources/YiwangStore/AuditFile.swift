@@ -14,7 +14,9 @@ public enum AuditFile {
         try open(path).read { db in
             if try db.tableExists("audit") { return (.hub, try AuditTable.verify(db, expecting: expecting)) }
             if try db.tableExists("outbox"), try db.columns(in: "outbox").contains(where: { $0.name == "hash" }) {
-                return (.edge, try OutboxChain.verify(db, expecting: expecting))
+                let outbox = try OutboxChain.verify(db, expecting: expecting)
+                let drops = try QuarantineDropLog.verify(db)
+                return (.edge, outbox.isIntact && !drops.isIntact ? drops : outbox)
             }
             throw YiwangError.storage("\(path) holds neither a hub audit log nor a node outbox chain")
         }
