@@ -115,7 +115,7 @@ public enum BatchCodec {
                 let entryNode = try r.string("vector node", maxBytes: 64)
                 let counter = try r.varint("vector counter")
                 if counter == 0 { throw .invalidVector("counter 0 in vector") }
-                if let last = entries.last, last.node >= entryNode {
+                if let last = entries.last, !ByteKey.less(last.node, entryNode) {
                     throw .invalidVector("vector entries not sorted or duplicated")
                 }
                 entries.append(.init(node: entryNode, counter: counter))
