@@ -24,6 +24,9 @@ struct BulkLine {
             let text = String(decoding: bytes[span], as: UTF8.self)
             switch name {
             case "key":
+                do { try JSONObjectValidator.validateString(text, field: "key") } catch {
+                    throw bad("key", "key \(error.message)")
+                }
                 guard let decoded = JSONSpanScanner.decodeString(text) else { throw bad("key", "key must be a string") }
                 key = decoded
             case "value":

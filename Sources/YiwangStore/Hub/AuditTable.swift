@@ -106,7 +106,7 @@ public enum AuditTable {
         var entries: [AuditEntry] = []
         while let seq = next, let row = try Row.fetchOne(statement, arguments: [seq]) {
             let entry = entry(from: row)
-            guard entry.dataset == dataset, entry.key == key else { break }  // a damaged link: stop, never stray
+            guard ByteKey.equal(entry.dataset, dataset), ByteKey.equal(entry.key, key) else { break }  // a damaged link: stop, never stray
             entries.append(entry)
             let previous = row[9] as Int64?
             next = previous.flatMap { $0 < seq ? $0 : nil }  // links only go back: no loop on a damaged file

@@ -48,9 +48,8 @@ extension HubStore {
         try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT node, cursor, last_pull_ms FROM downlinks")
             let nodes = Dictionary(
-                uniqueKeysWithValues: rows.map { row in
-                    (row[0] as String, DownlinkRecord(cursor: row[1], lastPullMs: row[2]))
-                })
+                rows.map { row in (row[0] as String, DownlinkRecord(cursor: row[1], lastPullMs: row[2])) },
+                uniquingKeysWith: { first, _ in first })  // never trap on two canonically equivalent ids
             return (try FeedTable.head(db), nodes)
         }
     }

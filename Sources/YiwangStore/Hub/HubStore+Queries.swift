@@ -14,7 +14,8 @@ extension HubStore {
     /// Every node the hub has heard from (or recorded a rejection for), by id.
     public func nodes() async throws -> [String: HubNodeRecord] {
         let records = try await pool.read { db in try HubNodeRecord.fetchAll(db) }
-        return Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0) })
+        // Rows are keyed by bytes, a Swift dictionary by canonical equivalence: two such ids must not trap.
+        return Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// One node's stored state, or nil if the hub never heard from it.
