@@ -13,7 +13,9 @@ public enum AuditFile {
     public static func verify(path: String, expecting: AuditHead? = nil) throws -> (Kind, AuditVerification) {
         try open(path).read { db in
             if try db.tableExists("audit") { return (.hub, try AuditTable.verify(db, expecting: expecting)) }
+            if try db.tableExists("outbox_ledger") { return (.edge, try OutboxLedger.verify(db, expecting: expecting)) }
             if try db.tableExists("outbox"), try db.columns(in: "outbox").contains(where: { $0.name == "hash" }) {
+                // A file from before the ledger (read-only here, so not migrated): gaps checked by the count.
                 return (.edge, try OutboxChain.verify(db, expecting: expecting))
             }
             throw YiwangError.storage("\(path) holds neither a hub audit log nor a node outbox chain")
