@@ -26,14 +26,23 @@ public struct ByteKey: Hashable, Comparable, Sendable, CustomStringConvertible, 
     }
 
     /// True when the two texts have the same UTF-8 bytes (not merely canonically equivalent).
+    /// (Over the contiguous UTF-8 of native strings when there is one: vectors compare node ids on the hub's
+    /// hot path.)
     @inlinable
     public static func equal(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8)
+        let (l, r) = (lhs.utf8, rhs.utf8)
+        guard l.count == r.count else { return false }
+        let fast = l.withContiguousStorageIfAvailable { lb in r.withContiguousStorageIfAvailable { lb.elementsEqual($0) } }
+        return fast.flatMap { $0 } ?? l.elementsEqual(r)
     }
 
     /// Byte-wise lexicographic order of the UTF-8 bytes (SQLite's `BINARY` collation, and code point order).
     @inlinable
     public static func less(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+        let (l, r) = (lhs.utf8, rhs.utf8)
+        let fast = l.withContiguousStorageIfAvailable { lb in
+            r.withContiguousStorageIfAvailable { lb.lexicographicallyPrecedes($0) }
+        }
+        return fast.flatMap { $0 } ?? l.lexicographicallyPrecedes(r)
     }
 }
