@@ -148,7 +148,7 @@ let package = Package(
         // systemd units (verify, security), sd_notify, deploy/install.sh and the sample configs.
         .testTarget(
             name: "YiwangOpsTests",
-            dependencies: ["YiwangHTTP", "YiwangTesting"],
+            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

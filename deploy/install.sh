@@ -112,7 +112,14 @@ build() {
     fi
 }
 
+# True when a hub config allows plain HTTP on a network address (`allow_plain_http: true`, uncommented).
+allows_plain_http() { grep -Eq '^[[:space:]]*allow_plain_http:[[:space:]]*("?)(true|yes|on)\1[[:space:]]*(#.*)?$' "$1"; }
+
 install_all() {
+    # The live hub config must not serve tokens in clear: refuse before changing anything.
+    if [ ! -e "$CONFDIR/hub.yaml" ] && allows_plain_http "$REPO/config/hub.yaml"; then
+        die "$REPO/config/hub.yaml allows plain HTTP (allow_plain_http: true); refusing to install it as the live $CONFDIR/hub.yaml"
+    fi
     build
     for binary in "${BINARIES[@]}"; do
         [ "$DRY_RUN" = 1 ] || [ -x "$SOURCE_BIN/$binary" ] || die "no executable $SOURCE_BIN/$binary"
@@ -153,6 +160,9 @@ install_all() {
     for config in "${LIVE_CONFIGS[@]}"; do
         if [ -e "$CONFDIR/$config" ]; then
             echo "Keeping the existing $CONFDIR/$config."
+            if [ "$config" = hub.yaml ] && allows_plain_http "$CONFDIR/$config"; then
+                echo "Warning: $CONFDIR/hub.yaml allows plain HTTP: node tokens cross the network in clear unless a local TLS proxy fronts the hub." >&2
+            fi
         else
             run install -m 644 "$REPO/config/$config" "$CONFDIR/$config"
         fi

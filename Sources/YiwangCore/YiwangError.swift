@@ -19,6 +19,7 @@ public struct YiwangError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let forbidden = Code("forbidden")
         public static let rateLimited = Code("rate_limited")
         public static let unavailable = Code("unavailable")
+        public static let requestTimeout = Code("request_timeout")
         public static let invalidConfig = Code("invalid_config")
         public static let storage = Code("storage_error")
         public static let transport = Code("transport_error")
@@ -91,6 +92,9 @@ public struct YiwangError: Error, Hashable, Sendable, CustomStringConvertible {
     }
     public static func transport(_ why: String) -> YiwangError {
         YiwangError(code: .transport, message: why)
+    }
+    public static func requestTimeout(_ why: String) -> YiwangError {
+        YiwangError(code: .requestTimeout, message: why)
     }
     public static func unavailable(_ why: String) -> YiwangError {
         YiwangError(code: .unavailable, message: why)

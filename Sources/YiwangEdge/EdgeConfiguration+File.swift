@@ -8,6 +8,7 @@ extension EdgeConfiguration {
         "node_id", "hub", "listen", "data_dir", "datasets", "policies", "max_value_bytes", "batch_max_changes",
         "batch_max_bytes", "linger", "heartbeat", "retention", "backoff_base", "backoff_cap", "connect_timeout",
         "total_timeout", "proxy", "ca_file", "client_cert", "client_key", "token_file",
+        "app_credentials_file",
     ]
 
     /// Reads a YAML config file into a configuration (flags are applied on top by the executable); errors
@@ -73,6 +74,7 @@ extension EdgeConfiguration {
                 throw fail("cannot read the token file '\(text)'")
             }
             transport.token = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        case AppCredentials.key: appCredentials = try AppCredentials.load(path: text)
         default:
             throw fail("unknown key (known: \(Self.fileKeys.joined(separator: ", ")))")
         }

@@ -63,6 +63,8 @@ public struct EdgeConfiguration: Sendable, Hashable {
     public var maxBulkBytes: Int = 512 << 20
     public var uplink = Uplink()
     public var transport = Transport()
+    /// The applications allowed to use the local API (`app_credentials_file`); required to listen off loopback.
+    public var appCredentials: AppCredentials?
 
     public init(nodeID: String, hubURL: String, dataDirectory: String, datasets: [String]) {
         self.nodeID = nodeID
@@ -84,6 +86,13 @@ public struct EdgeConfiguration: Sendable, Hashable {
         }
         guard !dataDirectory.isEmpty else { throw bad("data_dir", "required: the node's data directory") }
         guard (0...65535).contains(listenPort) else { throw bad("listen", "port must be 0 to 65535") }
+        // Blame rests on X-Actor: off loopback, only applications holding a credential may write, as their actors.
+        guard appCredentials != nil || LoopbackAddress.contains(listenHost) else {
+            throw bad(
+                AppCredentials.key,
+                "listening on \(listenHost), not a loopback address, needs application credentials: "
+                    + "set app_credentials_file (yiwangctl app-credential create), or listen on 127.0.0.1")
+        }
         guard !datasets.isEmpty else { throw bad("datasets", "required: list at least one dataset") }
         for dataset in datasets {
             do { try Validation.dataset(dataset, field: "datasets") } catch { throw bad("datasets", error.message) }

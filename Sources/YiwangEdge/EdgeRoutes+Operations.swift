@@ -7,7 +7,7 @@ import YiwangStore
 extension EdgeRoutes {
     /// `POST /v1/records/{dataset}`: JSON Lines, all-or-nothing. Answers
     /// `{"dataset","lines","puts","deletes","unchanged","firstSeq","lastSeq"}`.
-    func bulk(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func bulk(_ request: Request, _ context: EdgeRequestContext) async throws -> Response {
         let dataset = try dataset(context)
         let actor = try actor(request)
         let text = try await body(request, limit: configuration.maxBulkBytes, field: "body")
@@ -35,7 +35,7 @@ extension EdgeRoutes {
         return .json(answer)
     }
 
-    func digest(_ context: BasicRequestContext) throws -> Response {
+    func digest(_ context: EdgeRequestContext) throws -> Response {
         let dataset = try dataset(context)
         let digest = try store.digest(dataset: dataset)
         return .json(DigestAnswer(dataset: dataset, digest: digest.hex, records: digest.records))
@@ -70,7 +70,7 @@ extension EdgeRoutes {
         return .rawJSON("{\"quarantined\":[" + items.joined(separator: ",") + "]}")
     }
 
-    func requeue(_ context: BasicRequestContext) async throws -> Response {
+    func requeue(_ context: EdgeRequestContext) async throws -> Response {
         guard let text = context.parameters.get("seq"), let seq = UInt64(text) else {
             throw YiwangError.invalidField("seq", "seq must be a positive integer")
         }

@@ -30,37 +30,41 @@ public struct EdgeRoutes: Sendable {
         self.datasets = Set(configuration.datasets)
     }
 
-    /// A router with every route and the JSON error middleware.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    /// A router with every route and the JSON error middleware. Each route sits in the group of the access it
+    /// needs (`EdgeAccess`), enforced once the route matched.
+    public func router() -> Router<EdgeRequestContext> {
+        let router = Router(context: EdgeRequestContext.self)
         router.add(middleware: YiwangErrorMiddleware())
-        add(to: router)
-        return router
-    }
-
-    public func add(to router: Router<BasicRequestContext>) {
-        router.put("/v1/records/:dataset/:key") { request, context in try await self.put(request, context) }
-        router.delete("/v1/records/:dataset/:key") { request, context in try await self.delete(request, context) }
-        router.get("/v1/records/:dataset/:key") { request, context in try self.get(request, context) }
-        router.post("/v1/records/:dataset") { request, context in try await self.bulk(request, context) }
-        router.get("/v1/status") { _, _ in try self.statusResponse() }
-        router.get("/v1/datasets/:dataset/digest") { _, context in try self.digest(context) }
-        router.get("/v1/quarantine") { _, _ in try self.quarantineList() }
-        router.post("/v1/quarantine/:seq/requeue") { _, context in try await self.requeue(context) }
-        router.post("/v1/downlink/resync") { _, _ in try await self.resyncDownlink() }
-        router.get("/healthz") { _, _ in Response.rawJSON("{\"status\":\"ok\"}") }
-        router.get("/metrics") { _, _ in
+        func group(_ access: EdgeAccess) -> RouterGroup<EdgeRequestContext> {
+            router.group().add(
+                middleware: EdgeAccessMiddleware(access: access, credentials: configuration.appCredentials))
+        }
+        let open = group(.open)
+        let apps = group(.application)
+        let writers = group(.write)
+        writers.put("/v1/records/:dataset/:key") { request, context in try await self.put(request, context) }
+        writers.delete("/v1/records/:dataset/:key") { request, context in try await self.delete(request, context) }
+        apps.get("/v1/records/:dataset/:key") { request, context in try self.get(request, context) }
+        writers.post("/v1/records/:dataset") { request, context in try await self.bulk(request, context) }
+        apps.get("/v1/status") { _, _ in try self.statusResponse() }
+        apps.get("/v1/datasets/:dataset/digest") { _, context in try self.digest(context) }
+        apps.get("/v1/quarantine") { _, _ in try self.quarantineList() }
+        apps.post("/v1/quarantine/:seq/requeue") { _, context in try await self.requeue(context) }
+        apps.post("/v1/downlink/resync") { _, _ in try await self.resyncDownlink() }
+        open.get("/healthz") { _, _ in Response.rawJSON("{\"status\":\"ok\"}") }
+        open.get("/metrics") { _, _ in
             var buffer = ByteBuffer()
             buffer.writeBytes(self.metricsText())
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: buffer))
         }
+        return router
     }
 
     // MARK: - Records
 
-    func put(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func put(_ request: Request, _ context: EdgeRequestContext) async throws -> Response {
         let (dataset, key) = try recordPath(context)
         let actor = try actor(request)
         let value = try await body(request, limit: configuration.maxValueBytes, field: "value")
@@ -70,7 +74,7 @@ public struct EdgeRoutes: Sendable {
         return written(version!)
     }
 
-    func delete(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func delete(_ request: Request, _ context: EdgeRequestContext) async throws -> Response {
         let (dataset, key) = try recordPath(context)
         let actor = try actor(request)
         guard let version = try await store.apply(.delete(dataset: dataset, key: key, actor: actor)) else {
@@ -80,7 +84,7 @@ public struct EdgeRoutes: Sendable {
         return written(version)
     }
 
-    func get(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+    func get(_ request: Request, _ context: EdgeRequestContext) throws -> Response {
         let (dataset, key) = try recordPath(context)
         guard let state = try store.record(dataset: dataset, key: key) else { throw YiwangError.notFound("record") }
         return .rawJSON(RecordJSON.record(dataset: dataset, key: key, state: state))
@@ -94,14 +98,14 @@ public struct EdgeRoutes: Sendable {
 
     // MARK: - Input
 
-    func dataset(_ context: BasicRequestContext) throws(YiwangError) -> String {
+    func dataset(_ context: EdgeRequestContext) throws(YiwangError) -> String {
         guard let dataset = context.parameters.get("dataset") else { throw .invalidField("dataset", "missing") }
         try Validation.dataset(dataset)
         guard datasets.contains(dataset) else { throw .unknownDataset(dataset) }
         return dataset
     }
 
-    func recordPath(_ context: BasicRequestContext) throws(YiwangError) -> (String, String) {
+    func recordPath(_ context: EdgeRequestContext) throws(YiwangError) -> (String, String) {
         let dataset = try dataset(context)
         return (dataset, try PathKey.decode(context.parameters.get("key") ?? ""))
     }

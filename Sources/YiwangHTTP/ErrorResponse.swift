@@ -15,6 +15,7 @@ extension YiwangError.Code {
         case .rateLimited: .tooManyRequests
         case .valueTooLarge, .batchTooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
+        case .requestTimeout: .requestTimeout
         case .transport: .badGateway
         default: .internalServerError
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import YiwangCore
+import YiwangHTTP
 import YiwangStore
 
 /// The wall clock of the machine.
@@ -17,8 +18,12 @@ public struct ProvinceHub: Sendable {
     public let clock: any WallClock
     public let metrics: HubMetrics
     public let logger: Logger
-    /// Sync requests reading or applying a batch at once (the rest wait before reading their bodies).
+    /// Sync requests decoding or applying a batch at once; their bodies are read before, under `bodyBudget`.
     let syncGate = AdmissionGate(limit: ProvinceHub.concurrentBatches)
+    /// The one audit budget for refusals of unproven senders.
+    let refusals = UnprovenRefusals()
+    /// The sync bodies arriving or applying at once, in bytes, and how long one may take to arrive.
+    let bodyBudget: BodyBudget
     /// One batch applying, one or two decoding beside it: more only holds memory (the writer is single).
     static let concurrentBatches = 4
 
@@ -32,6 +37,8 @@ public struct ProvinceHub: Sendable {
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
+        bodyBudget = BodyBudget(
+            capacity: configuration.bodyBudgetBytes, timeout: .milliseconds(configuration.bodyReadTimeoutMs))
     }
 
     /// Decodes and applies a batch body from `claimedNode` (the `X-Yiwang-Node` header, if sent).
@@ -64,15 +71,14 @@ public struct ProvinceHub: Sendable {
         return outcome.ack
     }
 
-    /// Counts a refused batch in the metrics, and against the node when it is in the topology.
+    /// Counts a refused batch in the metrics, and against the node when it is in the topology; a batch from
+    /// no node of the topology is an unproven sender's (`refuseUnproven`: no report field moves, audit bounded).
     func rejectBatch(node: String?, error: YiwangError) async throws {
-        metrics.recordRejectedBatch()
         guard let node, topology.node(node) != nil else {
-            logger.warning(
-                "batch rejected", metadata: ["yiwang.error": "\(error.code)", "yiwang.node": "\(node ?? "-")"])
-            try await store.auditRefusal(node: String((node ?? "-").prefix(64)), error: error, nowMs: clock.nowMs())
+            try await refuseUnproven(claimed: node, error: error, auditAsBatch: true)
             return
         }
+        metrics.recordRejectedBatch()
         try await store.recordRejectedBatch(node: node, error: error, nowMs: clock.nowMs())
     }
 

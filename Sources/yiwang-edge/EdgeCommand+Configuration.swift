@@ -47,6 +47,7 @@ extension EdgeCommand {
             settings.transport.token = token.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         if let maxValueBytes { settings.maxValueBytes = maxValueBytes }
+        if let appCredentialsFile { settings.appCredentials = try AppCredentials.load(path: appCredentialsFile) }
         try settings.validate(file: config)
         return settings
     }

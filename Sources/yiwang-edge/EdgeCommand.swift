@@ -79,6 +79,13 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "File holding this node's bearer token for the hub.")
     var tokenFile: String?
 
+    @Option(
+        help: """
+            YAML file of the applications allowed to use the local API, each with its token's SHA-256 and the \
+            actors it may write as (yiwangctl app-credential create). Required to listen off loopback.
+            """)
+    var appCredentialsFile: String?
+
     @Option(help: "Largest record value accepted, in bytes. Default 1048576.")
     var maxValueBytes: Int?
 

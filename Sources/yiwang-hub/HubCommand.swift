@@ -41,6 +41,12 @@ struct HubCommand: AsyncParsableCommand {
     @Option(help: "Largest sync request body accepted, in bytes. Default 33554432 (32 MiB).")
     var maxBodyBytes: Int?
 
+    @Option(help: "How long one sync body may take to arrive before it is refused (408). Default 30s.")
+    var bodyReadTimeout: String?
+
+    @Option(help: "Sync body bytes held at once across all nodes (arriving or applying); past it, 503. Default 128 MiB.")
+    var bodyBudgetBytes: Int?
+
     @Option(help: "Credentials: auto (required once any is issued, or off loopback), on, off (loopback only).")
     var auth: String?
 
@@ -104,6 +110,8 @@ struct HubCommand: AsyncParsableCommand {
         if let ms = try duration(offlineAfter, flag: "--offline-after") { settings.thresholds.offlineAfterMs = ms }
         if let ms = try duration(staleAfter, flag: "--stale-after") { settings.thresholds.staleAfterMs = ms }
         if let maxBodyBytes { settings.maxBodyBytes = maxBodyBytes }
+        if let ms = try duration(bodyReadTimeout, flag: "--body-read-timeout") { settings.bodyReadTimeoutMs = ms }
+        if let bodyBudgetBytes { settings.bodyBudgetBytes = bodyBudgetBytes }
         if let auth {
             guard let mode = HubSecurityConfiguration.AuthMode(rawValue: auth) else {
                 throw .invalidConfig(file: nil, key: "--auth", "'\(auth)' is not auto, on or off")

@@ -13,6 +13,7 @@ struct Yiwangctl: AsyncParsableCommand {
         subcommands: [
             StatusCommand.self, PutCommand.self, GetCommand.self, DeleteCommand.self, ImportCommand.self,
             DigestCommand.self, ConflictsCommand.self, NodeCommand.self, QuarantineCommand.self, TopologyCommand.self,
-            ResyncCommand.self, CredentialsCommand.self, AuditCommand.self, BlameCommand.self,
+            ResyncCommand.self, CredentialsCommand.self, AppCredentialCommand.self, AuditCommand.self,
+            BlameCommand.self,
         ])
 }

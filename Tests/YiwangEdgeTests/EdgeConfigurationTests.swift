@@ -31,9 +31,17 @@ struct EdgeConfigurationTests {
             proxy: http://proxy.city.gov:3128
             """)
         defer { dir.remove() }
+        // Off loopback the node needs its applications' credentials.
+        let apps = dir.file("apps.yaml")
+        let hash = String(repeating: "ab", count: 32)
+        try "applications:\n  portal:\n    token_sha256: \"\(hash)\"\n    actors: [clerk-7]\n"
+            .write(toFile: apps, atomically: true, encoding: .utf8)
+        try (try String(contentsOfFile: path, encoding: .utf8) + "\napp_credentials_file: \(apps)\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
         var configuration = EdgeConfiguration(nodeID: "", hubURL: "", dataDirectory: "", datasets: [])
         try configuration.apply(file: path)
         try configuration.validate(file: path)
+        #expect(configuration.appCredentials?.applications.map(\.actors) == [["clerk-7"]])
         #expect(configuration.nodeID == "430121")
         #expect(configuration.syncURL == "https://hub.example.gov:7400/v1/sync")
         #expect(configuration.listenHost == "0.0.0.0" && configuration.listenPort == 7411)

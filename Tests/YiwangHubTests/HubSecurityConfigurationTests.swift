@@ -42,6 +42,16 @@ import YiwangHub
         #expect(Self.failingKey(mutualWithoutTLS) == "tls_client_ca")
     }
 
+    @Test func aHostNameStartingWith127IsNotLoopback() {
+        #expect(Self.failingKey(Self.configuration(host: "127.evil.example")) == "tls_cert")
+        let authOff = Self.configuration(host: "127.0.0.1.nip.io") {
+            $0.allowPlainHTTP = true
+            $0.auth = .off
+        }
+        #expect(Self.failingKey(authOff) == "auth")
+        #expect(Self.failingKey(Self.configuration(host: "::1") { $0.auth = .off }) == nil)
+    }
+
     @Test func fileKeysParse() throws {
         var security = HubSecurityConfiguration()
         let fail = { (why: String) in YiwangError.invalidConfig(file: nil, key: "k", why) }

@@ -97,6 +97,37 @@ import YiwangTesting
         #expect(!files.fileExists(atPath: "\(stage)/var/lib/yiwang"))
     }
 
+    /// Safe defaults (issue 13, class 10): the live hub config install.sh puts in place never allows plain
+    /// HTTP; a tree whose hub.yaml does is refused before anything is installed.
+    @Test func aPlainHTTPHubConfigIsNeverInstalledAsTheLiveOne() throws {
+        let directory = try TemporaryDirectory(prefix: "yiwang-install")
+        defer { directory.remove() }
+        let bin = try Self.stubBinaries(in: directory)
+        let files = FileManager.default
+
+        let stage = directory.file("stage")
+        let shipped = try Self.install(["--bin-dir", bin], destdir: stage)
+        #expect(shipped.status == 0, "\(shipped)")
+        let live = try String(contentsOfFile: "\(stage)/etc/yiwang/hub.yaml", encoding: .utf8)
+        #expect(!live.split(separator: "\n").contains { $0.hasPrefix("allow_plain_http: true") })
+        #expect(!live.split(separator: "\n").contains { $0.hasPrefix("listen: 0.0.0.0") })
+
+        // A copy of the tree whose hub.yaml allows plain HTTP.
+        let tree = try directory.subdirectory("tree")
+        for folder in ["deploy", "config", "systemd"] {
+            try files.copyItem(atPath: Ops.path(folder), toPath: "\(tree)/\(folder)")
+        }
+        let hubYAML = "\(tree)/config/hub.yaml"
+        try (try String(contentsOfFile: hubYAML, encoding: .utf8) + "\nallow_plain_http: true\n")
+            .write(toFile: hubYAML, atomically: true, encoding: .utf8)
+        let otherStage = directory.file("other-stage")
+        let refused = try Ops.run(
+            "/bin/bash", ["\(tree)/deploy/install.sh", "--bin-dir", bin], environment: ["DESTDIR": otherStage])
+        #expect(refused.status != 0, "\(refused)")
+        #expect(refused.stderr.contains("allows plain HTTP"), "\(refused)")
+        #expect(!files.fileExists(atPath: "\(otherStage)/etc/yiwang/hub.yaml"))
+    }
+
     @Test func aWrongOptionStopsWithOneLine() throws {
         let directory = try TemporaryDirectory(prefix: "yiwang-install")
         defer { directory.remove() }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YiwangCore
 import YiwangHTTP
 import YiwangTesting
 
@@ -60,5 +61,25 @@ import YiwangTesting
 
         for node in nodes { #expect(await node.stop(SIGTERM) == 0, "\(node.log.suffix(2000))") }
         #expect(await hub.stop(SIGTERM) == 0, "\(hub.log.suffix(2000))")
+    }
+
+    /// Safe defaults (issue 13, class 10): as shipped, the hub is not a plain-HTTP server on a network address
+    /// and the nodes speak TLS to it.
+    @Test func theShippedConfigsAreSafeByDefault() throws {
+        let hub = try DaemonSupport.loadConfigFile(Ops.path("config/hub.yaml"))
+        let listen = try #require(hub["listen"] as? String)
+        let colon = try #require(listen.lastIndex(of: ":"))
+        let host = String(listen[..<colon])
+        let tls = hub["tls_cert"] != nil && hub["tls_key"] != nil
+        #expect(LoopbackAddress.contains(host) || tls, "hub.yaml listens on \(host) without TLS")
+        #expect("\(hub["allow_plain_http"] ?? false)" == "false", "hub.yaml allows plain HTTP")
+        for file in ["edge-city.yaml", "edge-county.yaml"] {
+            let edge = try DaemonSupport.loadConfigFile(Ops.path("config/\(file)"))
+            #expect((edge["hub"] as? String)?.hasPrefix("https://") == true, "\(file): \(edge["hub"] ?? "-")")
+            let edgeListen = try #require(edge["listen"] as? String)
+            let edgeColon = try #require(edgeListen.lastIndex(of: ":"))
+            let edgeHost = String(edgeListen[..<edgeColon])
+            #expect(LoopbackAddress.contains(edgeHost) || edge["app_credentials_file"] != nil, "\(file)")
+        }
     }
 }

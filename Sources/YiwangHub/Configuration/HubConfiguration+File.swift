@@ -6,7 +6,7 @@ extension HubConfiguration {
     /// The keys a hub config file (YAML) may hold.
     public static let fileKeys = [
         "listen", "data_dir", "topology", "realtime_within", "offline_after", "stale_after", "max_body_bytes",
-        "max_clock_ahead",
+        "body_budget_bytes", "body_read_timeout", "max_clock_ahead",
     ] + HubSecurityConfiguration.fileKeys
 
     /// Applies a YAML config file on top of the current values; errors name the file and the key.
@@ -38,6 +38,10 @@ extension HubConfiguration {
             case "max_body_bytes":
                 guard let bytes = Int(text), bytes > 0 else { throw fail("'\(text)' is not a positive byte count") }
                 maxBodyBytes = bytes
+            case "body_budget_bytes":
+                guard let bytes = Int(text), bytes > 0 else { throw fail("'\(text)' is not a positive byte count") }
+                bodyBudgetBytes = bytes
+            case "body_read_timeout": bodyReadTimeoutMs = try duration()
             case _ where HubSecurityConfiguration.fileKeys.contains(key):
                 try security.apply(key: key, text: text, fail: fail)
             default:

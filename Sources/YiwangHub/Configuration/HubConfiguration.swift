@@ -14,6 +14,10 @@ public struct HubConfiguration: Sendable, Hashable {
     public var thresholds: ConnectivityThresholds = .default
     /// Largest `POST /v1/sync` body accepted, in bytes, before it is read.
     public var maxBodyBytes: Int = 32 << 20
+    /// Request-body bytes held at once across every sync request still arriving or being applied (`BodyBudget`).
+    public var bodyBudgetBytes: Int = 128 << 20
+    /// How long one sync request body may take to arrive before it is refused (408).
+    public var bodyReadTimeoutMs: Int64 = 30_000
     /// How far ahead of the hub's clock a change's HLC may be.
     public var maxClockAheadMs: Int64 = 5 * 60 * 1000
     /// Credentials, rate limits and TLS (`HubSecurityConfiguration`).
@@ -44,6 +48,12 @@ public struct HubConfiguration: Sendable, Hashable {
         }
         guard maxBodyBytes >= 1024 else {
             throw .invalidConfig(file: file, key: "max_body_bytes", "must be at least 1024")
+        }
+        guard bodyBudgetBytes >= maxBodyBytes else {
+            throw .invalidConfig(file: file, key: "body_budget_bytes", "must be at least max_body_bytes")
+        }
+        guard (1...3_600_000).contains(bodyReadTimeoutMs) else {
+            throw .invalidConfig(file: file, key: "body_read_timeout", "must be between 1ms and 1h")
         }
         try security.validate(host: host, file: file)
         guard topologyPath != nil else {

@@ -16,8 +16,8 @@ extension HubRoutes {
     public static let versionsContentType = "application/x-yiwang-versions"
 
     /// `GET /v1/changes?since=CURSOR&limit=N&wait=SECONDS` with `X-Yiwang-Node: ID`: the feed for that node.
-    static func changes(_ request: Request, hub: ProvinceHub) async throws -> Response {
-        guard let node = request.headers[nodeHeader] else {
+    static func changes(_ request: Request, context: HubRequestContext, hub: ProvinceHub) async throws -> Response {
+        guard let node = context.identity?.name else {
             throw YiwangError.invalidField("X-Yiwang-Node", "the header naming the pulling node is required")
         }
         let query = request.uri.queryParameters

@@ -11,21 +11,34 @@ import YiwangStore
 public enum HubRoutes {
     /// The media type of `POST /v1/sync` bodies (`BatchCodec`).
     public static let batchContentType = "application/x-yiwang-batch"
-    /// The header naming the sending node, so a batch refused before decoding is still counted against it.
+    /// The header naming the sending node: a claim, compared with the node's credential (and taken as it stands
+    /// on a trial hub without credentials), so a batch refused before decoding is still counted against it.
     public static let nodeHeader = HTTPField.Name("X-Yiwang-Node")!
 
-    public static func router(hub: ProvinceHub) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    /// Every route, each in the group of the role it needs (`HubAccess`); a route added to `router` itself
+    /// would have no role, and `HubRouteAccessTests` fails for it.
+    public static func router(hub: ProvinceHub) -> Router<HubRequestContext> {
+        let router = Router(context: HubRequestContext.self)
         router.middlewares.add(YiwangErrorMiddleware())
-        router.middlewares.add(HubAuthMiddleware(hub: hub))
-        HubSecurityRoutes.add(to: router, hub: hub)
-        router.post("/v1/sync") { request, _ in try await sync(request, hub: hub) }
-        router.get("/v1/changes") { request, _ in try await changes(request, hub: hub) }
-        router.get("/v1/nodes") { _, _ in Response.rawJSON(bytes: try await hub.report().jsonBytes()) }
-        router.get("/v1/nodes/:id") { _, context in
+        let security = hub.configuration.security
+        let limiter = NodeRateLimiter(rate: security.rateLimitBatchesPerSecond, burst: security.rateLimitBurst)
+        func group(_ access: HubAccess, batches: Bool = false) -> RouterGroup<HubRequestContext> {
+            router.group().add(
+                middleware: HubAccessMiddleware(access: access, hub: hub, batches: batches, limiter: limiter))
+        }
+        let open = group(.open)
+        let batches = group(.node, batches: true)
+        let nodes = group(.node)
+        let readers = group(.reader)
+
+        batches.post("/v1/sync") { request, context in try await sync(request, node: context.identity?.name, hub: hub) }
+        nodes.get("/v1/changes") { request, context in try await changes(request, context: context, hub: hub) }
+        HubSecurityRoutes.add(to: readers, hub: hub)
+        readers.get("/v1/nodes") { _, _ in Response.rawJSON(bytes: try await hub.report().jsonBytes()) }
+        readers.get("/v1/nodes/:id") { _, context in
             Response.rawJSON(bytes: try await hub.status(of: try context.parameters.require("id")).jsonBytes())
         }
-        router.get("/v1/records/:dataset/:key") { _, context in
+        readers.get("/v1/records/:dataset/:key") { _, context in
             let dataset = try context.parameters.require("dataset")
             let key = try PathKey.decode(try context.parameters.require("key"))
             try requireDeclared(dataset, hub: hub)
@@ -34,20 +47,20 @@ public enum HubRoutes {
             }
             return Response.rawJSON(RecordJSON.record(dataset: dataset, key: key, state: state))
         }
-        router.get("/v1/datasets/:dataset/digest") { _, context in
+        readers.get("/v1/datasets/:dataset/digest") { _, context in
             let dataset = try context.parameters.require("dataset")
             try requireDeclared(dataset, hub: hub)
             let digest = try await hub.store.digest(dataset: dataset)
             return Response.json(DigestBody(dataset: dataset, digest: digest.hex, records: digest.records))
         }
-        router.get("/v1/conflicts") { request, _ in try await conflicts(request, hub: hub) }
-        router.get("/healthz") { _, _ in
+        readers.get("/v1/conflicts") { request, _ in try await conflicts(request, hub: hub) }
+        open.get("/healthz") { _, _ in
             guard (try? await hub.store.isHealthy()) == true else {
                 throw YiwangError.unavailable("the hub database does not answer")
             }
             return Response.json(["status": "ok"])
         }
-        router.get("/metrics") { _, _ in
+        open.get("/metrics") { _, _ in
             var buffer = ByteBuffer()
             buffer.writeString(try await hub.metricsText())
             return Response(
@@ -57,23 +70,19 @@ public enum HubRoutes {
         return router
     }
 
-    private static func sync(_ request: Request, hub: ProvinceHub) async throws -> Response {
-        let claimed = request.headers[nodeHeader]
-        if let claimed, hub.topology.node(claimed) == nil {
-            try await hub.rejectBatch(node: nil, error: .unknownNode(claimed))
-            throw YiwangError.unknownNode(claimed)
-        }
-        let limit = hub.configuration.maxBodyBytes
-        let ack = try await hub.syncGate.run {
-            let buffer: ByteBuffer
-            do {
-                buffer = try await request.body.collect(upTo: limit)
-            } catch is NIOTooManyBytesError {
-                let error = YiwangError.batchTooLarge("the body is over the \(limit)-byte limit; send smaller batches")
-                try await hub.rejectBatch(node: claimed, error: error)
-                throw error
+    /// `node` is the sender as `HubAccessMiddleware` established it (nil: a trial hub's node that did not
+    /// name itself; its batch names it).
+    private static func sync(_ request: Request, node claimed: String?, hub: ProvinceHub) async throws -> Response {
+        // The body arrives before the batch is admitted to the writer: a slow upload holds bytes of the budget,
+        // never a permit, so other nodes' batches and heartbeats go on.
+        let ack: SyncAck
+        do {
+            ack = try await hub.bodyBudget.withBody(request.body, limit: hub.configuration.maxBodyBytes) { bytes in
+                try await hub.syncGate.run { try await hub.sync(body: bytes, claimedNode: claimed) }
             }
-            return try await hub.sync(body: Array(buffer.readableBytesView), claimedNode: claimed)
+        } catch let error as YiwangError where error.code == .batchTooLarge || error.code == .requestTimeout {
+            try await hub.rejectBatch(node: claimed, error: error)  // the node's own doing: its report says so
+            throw error
         }
         return Response.json(ack)
     }

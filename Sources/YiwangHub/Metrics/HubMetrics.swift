@@ -39,6 +39,14 @@ public final class HubMetrics: Sendable {
         rejectedBatches.increment()
     }
 
+    /// Counts a refusal of an unproven sender by reason (an error code: a closed set, never a claimed name);
+    /// `batch` when it refused a batch, `audited` when it also got an audit entry.
+    func recordRefusal(reason: String, audited: Bool, batch: Bool) {
+        registry.makeCounter(descriptor: Self.refusedRequests, labels: [("reason", reason)]).increment()
+        if batch && !audited { registry.makeCounter(descriptor: Self.unauditedRefusals).increment() }
+        if batch { rejectedBatches.increment() }
+    }
+
     /// Refreshes the per-node gauges from a fresh report: `yiwang_node_state{node,state}` is 1 for the node's
     /// current state and 0 for the others; `yiwang_node_data_age_seconds{node}` is -1 when unknown.
     func refresh(from report: ConnectivityReport) {
@@ -57,6 +65,19 @@ public final class HubMetrics: Sendable {
     /// The Prometheus text exposition of every metric.
     public func render() -> String {
         registry.emitToString()
+    }
+}
+
+extension HubMetrics {
+    static var refusedRequests: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "yiwang_hub", metricName: "refused_requests", unitName: "total",
+            helpText: "Requests refused before their sender was proven (bad credential, wrong role, unknown node).")
+    }
+    static var unauditedRefusals: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "yiwang_hub", metricName: "refusals_unaudited", unitName: "total",
+            helpText: "Batches refused from unproven senders beyond the shared audit budget (counted here only).")
     }
 }
 

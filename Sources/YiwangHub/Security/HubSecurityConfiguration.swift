@@ -39,9 +39,9 @@ public struct HubSecurityConfiguration: Sendable, Hashable {
     /// The burst a node may send above its sustained rate.
     public var rateLimitBurst: Double { max(10, rateLimitBatchesPerSecond * 2) }
 
-    /// True for 127.0.0.0/8, ::1 and localhost.
+    /// True for a loopback address only (`LoopbackAddress`: 127.0.0.0/8 literals, ::1, localhost).
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        LoopbackAddress.contains(host)
     }
 
     /// Applies one config file key (`fail` builds the error that names the file and key).

@@ -4,13 +4,13 @@ import YiwangCore
 import YiwangHTTP
 import YiwangStore
 
-/// The accountability routes (operator credential required, see `HubAuthMiddleware`):
+/// The accountability routes (operator credential required: `HubRoutes.router` adds them to its `reader` group):
 /// - `GET /v1/audit?from=SEQ&limit=N`: audit entries in order (`{"entries":[...]}`);
 /// - `GET /v1/audit/head`: the chain's head, `{"seq":..,"hash":..,"head":"SEQ:HASH"}`;
 /// - `GET /v1/audit/verify?expect=SEQ:HASH`: the hub verifies its own chain;
 /// - `GET /v1/records/{dataset}/{key}/history`: every version of a record the hub has seen (blame).
 enum HubSecurityRoutes {
-    static func add(to router: Router<BasicRequestContext>, hub: ProvinceHub) {
+    static func add(to router: RouterGroup<HubRequestContext>, hub: ProvinceHub) {
         router.get("/v1/audit") { request, _ in
             let query = request.uri.queryParameters
             let from = query["from"].flatMap { Int64($0) } ?? 1
