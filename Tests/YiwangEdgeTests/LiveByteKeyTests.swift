@@ -40,8 +40,11 @@ struct LiveByteKeyTests {
     }
 
     static func put(path: [UInt8], actor: [UInt8]) -> [UInt8] {
-        Array("PUT ".utf8) + path + Array(" HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Actor: ".utf8) + actor
-            + Array("\r\nContent-Type: application/json\r\nContent-Length: 7\r\nConnection: close\r\n\r\n{\"a\":1}".utf8)
+        var request = Array("PUT ".utf8) + path
+        request += Array(" HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Actor: ".utf8) + actor
+        request += Array("\r\nContent-Type: application/json\r\nContent-Length: 7\r\nConnection: close\r\n\r\n".utf8)
+        request += Array("{\"a\":1}".utf8)
+        return request
     }
 
     @Test(.timeLimit(.minutes(1))) func invalidBytesInPathOrActorAreRefusedNamingTheField() async throws {

@@ -45,22 +45,24 @@ import YiwangTesting
         }
     }
 
-    @Test(
-        .timeLimit(.minutes(1)),
-        arguments: [
-            // Deleting an entry in the middle, with the counters edited to match.
-            ("DELETE FROM outbox WHERE seq = 8; UPDATE meta SET value = value + 1 WHERE name = 'outbox_pruned'", 8),
-            ("DELETE FROM outbox WHERE seq = 7; UPDATE meta SET value = value + 1 WHERE name = 'outbox_pruned';"
-                + " UPDATE meta SET value = 6 WHERE name = 'acked_through'", 7),
-            // Deleting the quarantined entry between two pruned runs.
-            ("DELETE FROM outbox WHERE seq = 5; UPDATE meta SET value = value + 1 WHERE name = 'outbox_pruned'", 5),
-            // Deleting acknowledged entries at the end of the outbox.
-            ("DELETE FROM outbox WHERE seq >= 8; UPDATE meta SET value = 7 WHERE name IN ('acked_through', 'highest_seq')",
-                8),
-            // Widening a prune over entry 7 without fixing its hashes.
-            ("UPDATE outbox_ledger SET detail = replace(detail, '\"through\":6', '\"through\":7') WHERE kind = 'prune';"
-                + " DELETE FROM outbox WHERE seq = 7", 3),  // the ledger's entry 3 (the second prune) fails its hash
-        ])
+    /// Each tamper (SQL on a copy) and the seq `verify` must name.
+    static let tampers: [(String, Int64)] = [
+        // Deleting an entry in the middle, with the counters edited to match.
+        ("DELETE FROM outbox WHERE seq = 8; UPDATE meta SET value = value + 1 WHERE name = 'outbox_pruned'", 8),
+        ("DELETE FROM outbox WHERE seq = 7; UPDATE meta SET value = value + 1 WHERE name = 'outbox_pruned';"
+            + " UPDATE meta SET value = 6 WHERE name = 'acked_through'", 7),
+        // Deleting the quarantined entry between two pruned runs.
+        ("DELETE FROM outbox WHERE seq = 5; UPDATE meta SET value = value + 1 WHERE name = 'outbox_pruned'", 5),
+        // Deleting acknowledged entries at the end of the outbox.
+        ("DELETE FROM outbox WHERE seq >= 8;"
+            + " UPDATE meta SET value = 7 WHERE name IN ('acked_through', 'highest_seq')",
+            8),
+        // Widening a prune over entry 7 without fixing its hashes.
+        ("UPDATE outbox_ledger SET detail = replace(detail, '\"through\":6', '\"through\":7') WHERE kind = 'prune';"
+            + " DELETE FROM outbox WHERE seq = 7", 3),  // the ledger's entry 3 (the second prune) fails its hash
+    ]
+
+    @Test(.timeLimit(.minutes(1)), arguments: tampers)
     func deletedEntryIsNamedHoweverTheCountersAreEdited(_ sql: String, _ seq: Int64) async throws {
         try await withTemporaryDirectory { dir in
             let file = try await Self.prunedStore(dir)

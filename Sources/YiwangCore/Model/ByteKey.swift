@@ -32,7 +32,9 @@ public struct ByteKey: Hashable, Comparable, Sendable, CustomStringConvertible, 
     public static func equal(_ lhs: String, _ rhs: String) -> Bool {
         let (l, r) = (lhs.utf8, rhs.utf8)
         guard l.count == r.count else { return false }
-        let fast = l.withContiguousStorageIfAvailable { lb in r.withContiguousStorageIfAvailable { lb.elementsEqual($0) } }
+        let fast = l.withContiguousStorageIfAvailable { lb in
+            r.withContiguousStorageIfAvailable { lb.elementsEqual($0) }
+        }
         return fast.flatMap { $0 } ?? l.elementsEqual(r)
     }
 

@@ -114,7 +114,9 @@ private struct OutboxWalk {
                     : "seq \(entry.seq) follows seq \(head.seq): an entry was inserted or reordered here")
         }
         guard entry.prevHash == head.hash else {
-            return fail(seq: entry.seq, "its previous-hash does not match entry \(head.seq): an entry before it was changed or removed")
+            return fail(
+                seq: entry.seq,
+                "its previous-hash does not match entry \(head.seq): an entry before it was changed or removed")
         }
         guard entry.expectedHash(after: head.hash) == entry.hash else {
             return fail(seq: entry.seq, "its hash does not match its contents: the entry was edited")
@@ -142,7 +144,8 @@ private struct OutboxWalk {
         if head.seq < acknowledged {
             _ = fail(
                 seq: head.seq + 1,
-                "seq \(head.seq + 1) is missing: entries through \(acknowledged) were acknowledged, the outbox ends at \(head.seq)")
+                "seq \(head.seq + 1) is missing: entries through \(acknowledged) were acknowledged, "
+                    + "the outbox ends at \(head.seq)")
             return
         }
         if let expecting, !expectedSeen {

@@ -89,7 +89,8 @@ enum OutboxLedger {
     static func entry(from row: Row) -> AuditEntry {
         AuditEntry(
             seq: row[0], atMs: row[1], kind: row[2], node: "", dataset: "", key: "", detail: row[3],
-            prevHash: AuditHash(hex: row[4]) ?? AuditHash(bytes: []), hash: AuditHash(hex: row[5]) ?? AuditHash(bytes: []))
+            prevHash: AuditHash(hex: row[4]) ?? AuditHash(bytes: []),
+            hash: AuditHash(hex: row[5]) ?? AuditHash(bytes: []))
     }
 
     /// Appends ledger entries inside the caller's write transaction.

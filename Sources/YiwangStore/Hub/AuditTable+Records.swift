@@ -42,7 +42,8 @@ extension AuditTable {
             }
             guard replayed == Self.hashingValues(stored) else {
                 return broken(
-                    "its visible version does not match its audit entries: its value, vector, clock, origin or actor was edited")
+                    "its visible version does not match its audit entries: "
+                        + "its value, vector, clock, origin or actor was edited")
             }
         }
         return result
@@ -68,8 +69,9 @@ extension AuditTable {
                 let vector = try? VersionVector(parsing: detail.vector), let op = Operation(name: detail.op)
             else { continue }
             let version = Version(
-                dataset: dataset, key: key, vector: vector, hlc: HLCTimestamp(packed: detail.hlc), origin: detail.origin,
-                actor: detail.actor, operation: op, value: op == .put ? (detail.value_sha256 ?? "") : nil)
+                dataset: dataset, key: key, vector: vector, hlc: HLCTimestamp(packed: detail.hlc),
+                origin: detail.origin, actor: detail.actor, operation: op,
+                value: op == .put ? (detail.value_sha256 ?? "") : nil)
             versions.append((version, .lww))
         }
         return versions

@@ -108,7 +108,8 @@ public enum AuditTable {
         var entries: [AuditEntry] = []
         while let seq = next, let row = try Row.fetchOne(statement, arguments: [seq]) {
             let entry = entry(from: row)
-            guard ByteKey.equal(entry.dataset, dataset), ByteKey.equal(entry.key, key) else { break }  // a damaged link: stop, never stray
+            // A damaged link: stop, never stray (compared as bytes, as the rows are keyed).
+            guard ByteKey.equal(entry.dataset, dataset), ByteKey.equal(entry.key, key) else { break }
             entries.append(entry)
             let previous = row[9] as Int64?
             next = previous.flatMap { $0 < seq ? $0 : nil }  // links only go back: no loop on a damaged file
