@@ -130,7 +130,7 @@ let package = Package(
         ),
         .testTarget(
             name: "YiwangCoreTests",
-            dependencies: ["YiwangCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["YiwangCore", "YiwangTesting", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -23,6 +23,10 @@ public struct YiwangError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let invalidConfig = Code("invalid_config")
         public static let storage = Code("storage_error")
         public static let transport = Code("transport_error")
+        /// A sequence the hub already holds, resent with different content (a node restored from a backup).
+        public static let sequenceReused = Code("sequence_reused")
+        /// A change that would be held back, beyond the per-node bound of held changes.
+        public static let heldLimit = Code("held_limit")
 
         public var description: String { rawValue }
     }
@@ -98,5 +102,17 @@ public struct YiwangError: Error, Hashable, Sendable, CustomStringConvertible {
     }
     public static func unavailable(_ why: String) -> YiwangError {
         YiwangError(code: .unavailable, message: why)
+    }
+    public static func sequenceReused(seq: UInt64, highWater: UInt64) -> YiwangError {
+        YiwangError(
+            code: .sequenceReused, field: "seq",
+            message: "sequence \(seq) was already received with different content (was the node's data restored "
+                + "from an older copy?); the node re-issues it above \(highWater)")
+    }
+    public static func heldLimit(node: String, counter: UInt64, limit: Int) -> YiwangError {
+        YiwangError(
+            code: .heldLimit, field: "vector",
+            message: "the vector counts node '\(node)' at \(counter), beyond what the hub holds, and \(limit) "
+                + "changes of this node are already held back")
     }
 }

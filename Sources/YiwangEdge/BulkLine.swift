@@ -9,9 +9,11 @@ struct BulkLine {
     var value: String?
 
     /// Parses one line; errors name the line number and the field.
-    static func parse(_ line: Substring.UTF8View, number: Int, maxValueBytes: Int) throws(YiwangError) -> BulkLine {
+    static func parse(_ line: some Sequence<UInt8>, number: Int, maxValueBytes: Int) throws(YiwangError) -> BulkLine {
         func bad(_ field: String, _ why: String) -> YiwangError { .invalidField(field, "line \(number): \(why)") }
         let bytes = Array(line)
+        // Invalid UTF-8 is refused, never decoded with U+FFFD in place of the bytes (issue 13 class 4).
+        guard String(validating: bytes, as: UTF8.self) != nil else { throw bad("body", "not valid UTF-8") }
         var scanner = JSONSpanScanner(bytes: bytes)
         guard let members = scanner.topLevelMembers() else {
             throw bad(

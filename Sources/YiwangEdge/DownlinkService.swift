@@ -25,6 +25,9 @@ public final class DownlinkService: Service, Sendable {
     let settings: Settings
     let backoff: Backoff
     let logger: Logger
+    let metrics = EdgeMetrics()
+    /// Feed pages refused since start (a cursor moving back or past the head without the hub's reset).
+    let refusedPages = Atomic<Int>(0)
 
     public init(
         configuration: EdgeConfiguration, store: EdgeStore, transport: any DownlinkTransport,
@@ -81,6 +84,17 @@ public final class DownlinkService: Service, Sendable {
         guard let cursor = response.cursor else {
             throw YiwangError.transport("the hub's feed answer has no X-Yiwang-Cursor header")
         }
+        if let problem = FeedCursorCheck.problem(since: since, response: response) {
+            refusedPages.wrappingAdd(1, ordering: .relaxed)
+            metrics.pagesRefused.increment()
+            logger.error("hub feed page refused", metadata: ["yiwang.error": .string(problem)])
+            throw YiwangError(code: .invalidField, field: "X-Yiwang-Cursor", message: problem)
+        }
+        if response.reset {
+            logger.notice(
+                "hub reset the feed: pulling again from its start",
+                metadata: ["yiwang.since": .stringConvertible(since), "yiwang.cursor": .stringConvertible(cursor)])
+        }
         let versions = try VersionListCodec.decode(response.body)
         guard
             let applied = try await store.applyDownlink(
@@ -88,6 +102,11 @@ public final class DownlinkService: Service, Sendable {
         else {
             logger.notice("downlink cursor moved during a pull (resync); pulling again")
             return true
+        }
+        if applied.refused > 0 {
+            logger.warning(
+                "downlink versions refused: they count this node beyond its own outbox",
+                metadata: ["yiwang.cursor": .stringConvertible(cursor), "yiwang.refused": .stringConvertible(applied.refused)])
         }
         if !versions.isEmpty {
             logger.debug(
@@ -177,5 +196,23 @@ private final class ResumeOnce: Sendable {
             }
         }
         continuation?.resume(returning: value)
+    }
+}
+
+/// What a node believes of a feed answer's position (issue 13, class 3): the cursor never moves backwards
+/// nor past the head, unless the hub says it served from its start (`X-Yiwang-Reset: 1`).
+enum FeedCursorCheck {
+    /// nil when the page may be applied; else why not (numbers only, never record values).
+    static func problem(since: Int64, response: FeedResponse) -> String? {
+        guard let cursor = response.cursor else { return "the answer has no cursor" }
+        guard cursor >= 0 else { return "the hub's cursor \(cursor) is negative" }
+        if let head = response.head {
+            guard head >= 0 else { return "the hub's head \(head) is negative" }
+            guard cursor <= head else { return "the hub's cursor \(cursor) is past its head \(head)" }
+        }
+        if cursor < since && !response.reset {
+            return "the hub's cursor moved back from \(since) to \(cursor) without a reset"
+        }
+        return nil
     }
 }

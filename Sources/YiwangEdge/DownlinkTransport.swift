@@ -11,13 +11,16 @@ public struct FeedResponse: Sendable {
     public var cursor: Int64?
     public var more: Bool
     public var head: Int64?
+    /// `X-Yiwang-Reset: 1`: the hub served from the start of its feed (the only case a cursor may go back).
+    public var reset: Bool
 
-    public init(status: Int, body: [UInt8], cursor: Int64?, more: Bool, head: Int64?) {
+    public init(status: Int, body: [UInt8], cursor: Int64?, more: Bool, head: Int64?, reset: Bool = false) {
         self.status = status
         self.body = body
         self.cursor = cursor
         self.more = more
         self.head = head
+        self.reset = reset
     }
 }
 
@@ -57,7 +60,8 @@ public struct CurlDownlinkTransport: DownlinkTransport {
                     status: response.status, body: response.body,
                     cursor: response.header("X-Yiwang-Cursor").flatMap { Int64($0) },
                     more: response.header("X-Yiwang-More") == "1",
-                    head: response.header("X-Yiwang-Head").flatMap { Int64($0) })
+                    head: response.header("X-Yiwang-Head").flatMap { Int64($0) },
+                    reset: response.header("X-Yiwang-Reset") == "1")
             }
             completion(result)
         }

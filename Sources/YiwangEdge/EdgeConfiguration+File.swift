@@ -101,7 +101,7 @@ extension EdgeConfiguration {
         let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
             guard let number = Double(trimmed.dropLast(suffix.count)), number >= 0, number.isFinite else { return nil }
-            return Int64(number * scale)
+            return Millis.whole(number * scale)
         }
         guard let number = Int64(trimmed), number >= 0 else { return nil }
         return number

@@ -10,6 +10,10 @@ struct EdgeMetrics: Sendable {
     let changesAcked = Counter(label: "yiwang_uplink_changes_acked_total")
     let changesQuarantined = Counter(label: "yiwang_uplink_changes_quarantined_total")
     let rewinds = Counter(label: "yiwang_uplink_rewinds_total")
+    /// Acknowledgements (or parts of them) not believed: past what was sent, or out of range.
+    let acksRefused = Counter(label: "yiwang_uplink_acks_refused_total")
+    /// Feed pages refused: a cursor moving backwards or past the head without the hub's reset.
+    let pagesRefused = Counter(label: "yiwang_downlink_pages_refused_total")
     let backlog = Gauge(label: "yiwang_outbox_backlog")
     let quarantined = Gauge(label: "yiwang_outbox_quarantined")
     let oldestPendingAge = Gauge(label: "yiwang_outbox_oldest_pending_age_seconds")

@@ -29,7 +29,7 @@ struct DownlinkStatus: Encodable, Sendable {
         cursor = summary.cursor
         lag = summary.lag
         lastPullMs = summary.lastPullMs
-        lastPullAgeMs = summary.lastPullMs.map { max(0, nowMs - $0) }
+        lastPullAgeMs = summary.lastPullMs.map { max(0, nowMs.saturatingSubtract($0)) }
         lastError = summary.lastError
     }
 

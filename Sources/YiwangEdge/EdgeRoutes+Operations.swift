@@ -10,28 +10,16 @@ extension EdgeRoutes {
     func bulk(_ request: Request, _ context: EdgeRequestContext) async throws -> Response {
         let dataset = try dataset(context)
         let actor = try actor(request)
-        let text = try await body(request, limit: configuration.maxBulkBytes, field: "body")
-        var writes: [LocalWrite] = []
-        var number = 0
-        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            number += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            let parsed = try BulkLine.parse(
-                Substring(line).utf8, number: number, maxValueBytes: configuration.maxValueBytes)
-            writes.append(
-                LocalWrite(
-                    dataset: dataset, key: parsed.key, actor: actor, operation: parsed.value == nil ? .delete : .put,
-                    value: parsed.value))
-        }
-        guard !writes.isEmpty else { throw YiwangError.invalidField("body", "no lines to import") }
-        let versions = try await store.apply(writes)
-        let written = versions.compactMap { $0 }
-        metrics.writes.increment(by: Int64(written.count))
-        let puts = written.filter { $0.operation == .put }.count
-        let seqs = written.map { $0.vector.counter(for: store.nodeID) }
+        // Streamed: lines are checked as they arrive and spooled to disk, never the whole body in memory.
+        let importer = BulkImport(
+            dataset: dataset, actor: actor, maxBodyBytes: configuration.maxBulkBytes,
+            maxValueBytes: configuration.maxValueBytes)
+        let spool = try await importer.spool(request.body, directory: configuration.dataDirectory)
+        let summary = try await store.importAll(spool)
+        metrics.writes.increment(by: Int64(summary.puts + summary.deletes))
         let answer = BulkAnswer(
-            dataset: dataset, lines: writes.count, puts: puts, deletes: written.count - puts,
-            unchanged: versions.count - written.count, firstSeq: seqs.first, lastSeq: seqs.last)
+            dataset: dataset, lines: summary.lines, puts: summary.puts, deletes: summary.deletes,
+            unchanged: summary.unchanged, firstSeq: summary.firstSeq, lastSeq: summary.lastSeq)
         return .json(answer)
     }
 
@@ -49,7 +37,7 @@ extension EdgeRoutes {
             EdgeStatus(
                 nodeId: store.nodeID, datasets: configuration.datasets, backlog: summary.backlog,
                 oldestPendingMs: summary.oldestPendingMs,
-                oldestPendingAgeMs: summary.oldestPendingMs.map { max(0, now - $0) },
+                oldestPendingAgeMs: summary.oldestPendingMs.map { max(0, now.saturatingSubtract($0)) },
                 lastSyncMs: uplink.lastContactMs ?? summary.lastSyncMs, hubReachable: uplink.hubReachable,
                 lastError: uplink.lastError ?? summary.lastError, quarantined: summary.quarantined,
                 highestSeq: summary.highestSeq, ackedThrough: summary.ackedThrough,
@@ -71,8 +59,9 @@ extension EdgeRoutes {
     }
 
     func requeue(_ context: EdgeRequestContext) async throws -> Response {
-        guard let text = context.parameters.get("seq"), let seq = UInt64(text) else {
-            throw YiwangError.invalidField("seq", "seq must be a positive integer")
+        guard let text = context.parameters.get("seq"), let seq = UInt64(text), (1...UInt64.maxStored).contains(seq)
+        else {
+            throw YiwangError.invalidField("seq", "seq must be an integer in 1...\(UInt64.maxStored)")
         }
         let newSeq = try await store.requeue(seq: seq)
         return .json(RequeueAnswer(seq: seq, newSeq: newSeq))

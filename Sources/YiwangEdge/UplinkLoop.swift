@@ -9,6 +9,9 @@ struct UplinkLoop {
     let service: UplinkService
     /// The next sequence to send (the hub's high water + 1, as far as this node knows).
     var cursor: UInt64?
+    /// The highest sequence put in a batch to the hub since this loop started (or acknowledged before it):
+    /// an acknowledgement beyond it is not believed (`AckCheck`).
+    var sentThrough: UInt64 = 0
     /// Consecutive failures to reach the hub (drives the backoff).
     var failures = 0
     /// Consecutive whole-batch refusals (400/413) of the batch at the cursor.
@@ -38,6 +41,7 @@ struct UplinkLoop {
         do {
             try await pruneIfDue()
             let cursor = try self.cursor ?? (service.store.ackedThrough() + 1)
+            if self.cursor == nil { sentThrough = max(sentThrough, cursor - 1) }
             self.cursor = cursor
             let ready = prepared.flatMap { $0.batch.firstSeq == cursor ? $0 : nil }
             prepared = nil
@@ -82,6 +86,7 @@ struct UplinkLoop {
             ? PreparedBatch.start(after: batch, service: service, maxChanges: batchLimit) : nil
         defer { lookahead?.cancel() }
         let started = ContinuousClock.now
+        if let last = batch.entries.last?.seq { sentThrough = max(sentThrough, last) }  // it may arrive, answered or not
         let (status, body) = try await service.transport.postBatch(bytes, node: store.nodeID)
         try await finishRecordingAck()  // whatever the answer, the previous ack is recorded before acting on it
         service.metrics.batchDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
@@ -121,20 +126,36 @@ struct UplinkLoop {
         guard let (status, body) = try? await service.transport.postBatch(BatchCodec.encode(beat), node: beat.node),
             status == 200, let ack = try? JSONCoding.decoder.decode(SyncAck.self, from: Data(body))
         else { return }
+        let verdict = AckCheck(sentThrough: sentThrough, firstSeq: cursor, lastSeq: nil).check(ack)
+        if case .refuse(let why) = verdict {
+            _ = distrusted(why)
+            return
+        }
         lastContactMs = now
         service.metrics.heartbeats.increment()
-        if let expected = ack.expectedSeq, expected != cursor {
+        if case .rewind(let expected) = verdict, expected != cursor {
             try? await service.store.applyAck(highWater: expected - 1, rejected: [], nowMs: now)
             self.cursor = expected
         }
     }
 
+    /// Counts and logs an acknowledgement this node does not believe; the error is shown in `/v1/status`.
+    private func distrusted(_ why: String) -> YiwangError {
+        service.metrics.acksRefused.increment()
+        service.status.refusedAck()
+        logger.error("hub acknowledgement not believed", metadata: ["yiwang.error": .string(why)])
+        return YiwangError(code: .invalidField, field: "ack", message: why)
+    }
+
     private mutating func apply(_ ack: SyncAck, to batch: OutboxBatch) async throws {
         let now = service.nowMs()
+        let verdict = AckCheck(sentThrough: sentThrough, firstSeq: batch.firstSeq, lastSeq: batch.entries.last?.seq)
+            .check(ack)
+        if case .refuse(let why) = verdict { throw distrusted(why) }
         lastContactMs = now
         failures = 0
         service.status.reached(atMs: now, hubClockMs: ack.hubClockMs)
-        if let expected = ack.expectedSeq {
+        if case .rewind(let expected) = verdict {
             service.metrics.rewinds.increment()
             logger.notice(
                 "hub asked to rewind",
@@ -150,33 +171,47 @@ struct UplinkLoop {
             }
             return
         }
-        if ack.rejected.isEmpty && !batch.entries.isEmpty {
+        guard case .accept(let highWater, let rejected, let problem) = verdict else { return }
+        if rejected.isEmpty && !batch.entries.isEmpty && problem == nil {
             // Recorded while the next batch travels and the hub applies it (awaited before the next ack). If it
             // fails, the next acknowledgement covers these entries too (acks are cumulative); until then they
             // are pending here, and at worst sent again, which the hub ignores as duplicates.
             let store = service.store
-            recordingAck = Task { try await store.applyAck(highWater: ack.highWater, rejected: [], nowMs: now) }
+            recordingAck = Task { try await store.applyAck(highWater: highWater, rejected: [], nowMs: now) }
+        } else if let recovered = try await reissueReused(ack, batch: batch) {
+            let others = rejected.filter { $0.error != YiwangError.Code.sequenceReused.rawValue }  // as checked
+            try await service.store.applyAck(highWater: recovered.ackThrough, rejected: others, nowMs: now)
+            try await service.store.recordSyncError(recovered.message)
+            cursor = recovered.ackThrough + 1
+            refusals = 0
+            refreshQuarantineGauge()
+            return
         } else {
-            try await service.store.applyAck(highWater: ack.highWater, rejected: ack.rejected, nowMs: now)
+            try await service.store.applyAck(highWater: highWater, rejected: rejected, nowMs: now)
         }
-        cursor = ack.highWater + 1
+        if let problem {  // after the ack is recorded (which clears the last error), so that the error stays
+            let error = distrusted(problem)
+            service.status.failed(error.description, reachable: true)
+            try? await service.store.recordSyncError(error.description)
+        }
+        cursor = highWater + 1
         refusals = 0
         batchLimit = min(uplink.maxBatchChanges, batchLimit * 2)
         if batch.entries.isEmpty {
             service.metrics.heartbeats.increment()
         } else {
             service.metrics.batchesSent.increment()
-            service.metrics.changesAcked.increment(by: Int64(batch.entries.count - ack.rejected.count))
+            service.metrics.changesAcked.increment(by: Int64(max(0, batch.entries.count - rejected.count)))
             logger.debug(
                 "batch acknowledged",
                 metadata: [
                     "yiwang.batch.seq": .stringConvertible(batch.firstSeq),
                     "yiwang.batch.count": .stringConvertible(batch.entries.count),
-                    "yiwang.high_water": .stringConvertible(ack.highWater),
+                    "yiwang.high_water": .stringConvertible(highWater),
                 ])
         }
-        if !ack.rejected.isEmpty { refreshQuarantineGauge() }
-        for rejection in ack.rejected {
+        if !rejected.isEmpty { refreshQuarantineGauge() }
+        for rejection in rejected {
             service.metrics.changesQuarantined.increment()
             logger.warning(
                 "hub refused a change; quarantined",
@@ -247,7 +282,7 @@ struct UplinkLoop {
 
     private func updateGauges(_ batch: OutboxBatch) {
         service.metrics.backlog.record(Int64(batch.backlog))
-        let age = batch.oldestPendingMs.map { max(0, service.nowMs() - $0) } ?? 0
+        let age = batch.oldestPendingMs.map { max(0, service.nowMs().saturatingSubtract($0)) } ?? 0
         service.metrics.oldestPendingAge.record(Double(age) / 1000)
         service.metrics.hubReachable.record(service.status.snapshot.hubReachable == true ? 1 : 0)
     }

@@ -1,4 +1,5 @@
 import Synchronization
+import YiwangCore
 
 /// What the uplink knows about its hub right now, shared with `GET /v1/status` and metrics.
 public final class UplinkStatus: Sendable {
@@ -9,6 +10,8 @@ public final class UplinkStatus: Sendable {
         public var lastError: String?
         /// The hub's clock minus this node's, from the last answer.
         public var hubClockOffsetMs: Int64?
+        /// Hub acknowledgements (or parts of them) this node did not believe, since it started.
+        public var refusedAcks = 0
     }
 
     private let state = Mutex(Snapshot())
@@ -22,8 +25,12 @@ public final class UplinkStatus: Sendable {
             $0.hubReachable = true
             $0.lastContactMs = atMs
             $0.lastError = nil
-            $0.hubClockOffsetMs = hubClockMs - atMs
+            $0.hubClockOffsetMs = hubClockMs.saturatingSubtract(atMs)
         }
+    }
+
+    func refusedAck() {
+        state.withLock { $0.refusedAcks += 1 }
     }
 
     func failed(_ error: String, reachable: Bool) {

@@ -17,8 +17,11 @@ extension ProvinceHub {
         let deadline = ContinuousClock.now + .milliseconds(max(0, waitMs))
         try await store.recordPull(node: node, cursor: max(0, since), nowMs: clock.nowMs())
         var cursor = since
+        var reset = false  // a reset stays a reset through the long-poll: the node's cursor moves back
         while true {
-            let page = try await store.feedPage(node: node, since: cursor, datasets: datasets, limit: limit)
+            var page = try await store.feedPage(node: node, since: cursor, datasets: datasets, limit: limit)
+            reset = reset || page.reset
+            page.reset = reset
             if !page.versions.isEmpty || page.more || !waiting(until: deadline) { return page }
             cursor = page.cursor
             // Nothing for this node yet: sleep until the head moves past what was scanned, or time is up
@@ -58,7 +61,7 @@ extension NodeStatus {
     mutating func fillDownlink(_ record: DownlinkRecord?, head: Int64) {
         guard let record else { return }
         downlinkCursor = record.cursor
-        downlinkLag = max(0, head - record.cursor)
+        downlinkLag = max(0, head.saturatingSubtract(record.cursor))
         lastPullMs = record.lastPullMs
     }
 }

@@ -26,6 +26,8 @@ public struct ProvinceHub: Sendable {
     let bodyBudget: BodyBudget
     /// One batch applying, one or two decoding beside it: more only holds memory (the writer is single).
     static let concurrentBatches = 4
+    /// The nodes a change's vector may count: the topology's, never the hub (issue 13, class 3).
+    let claimScope: ClaimScope
 
     public init(
         topology: Topology, store: HubStore, configuration: HubConfiguration, clock: any WallClock = SystemWallClock(),
@@ -37,6 +39,7 @@ public struct ProvinceHub: Sendable {
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
+        self.claimScope = ClaimScope(hubID: topology.hub.id, nodes: Set(topology.nodes.map(\.id)))
         bodyBudget = BodyBudget(
             capacity: configuration.bodyBudgetBytes, timeout: .milliseconds(configuration.bodyReadTimeoutMs))
     }
@@ -63,7 +66,8 @@ public struct ProvinceHub: Sendable {
             throw YiwangError.unknownNode(batch.node)
         }
         let outcome = try await store.apply(
-            batch: batch, policies: topology.policies, grants: topology.grants(for: batch.node), nowMs: clock.nowMs())
+            batch: batch, policies: topology.policies, grants: topology.grants(for: batch.node), nowMs: clock.nowMs(),
+            scope: claimScope)
         metrics.recordBatch(
             BatchOutcomeSummary(
                 applied: outcome.applied, conflicts: outcome.conflicts, rejected: outcome.ack.rejected.count),

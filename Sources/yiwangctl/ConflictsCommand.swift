@@ -11,6 +11,7 @@ struct ConflictsCommand: ParsableCommand {
     @Option(help: "Only this dataset.") var dataset: String?
     @Option(help: "Only this key.") var key: String?
     @Option(help: "At most this many, newest first.") var limit = 50
+    @Option(help: "Only conflicts older than this id (the next page, as printed after a full one).") var before: Int64?
     @Flag(help: "Print the JSON answer.") var json = false
 
     struct Side: Decodable {
@@ -29,13 +30,18 @@ struct ConflictsCommand: ParsableCommand {
         var winner: Side
         var loser: Side
     }
-    struct List: Decodable { var conflicts: [Entry] }
+    struct List: Decodable {
+        var conflicts: [Entry]
+        /// Set when the hub holds older ones than this page (a page is bounded in count and in bytes).
+        var nextBefore: Int64?
+    }
 
     func run() throws {
         try runReportingFailure {
             var query = ["limit=\(limit)"]
             if let dataset { query.append("dataset=\(pathSegment(dataset))") }
             if let key { query.append("key=\(pathSegment(key))") }
+            if let before { query.append("before=\(before)") }
             let url = try endpoints.hubURL() + "/v1/conflicts?" + query.joined(separator: "&")
             let client = endpoints.client()
             if json {
@@ -50,6 +56,7 @@ struct ConflictsCommand: ParsableCommand {
                     print("  \(label) \(side.op) by \(side.actor) at node \(side.origin), hlc \(side.hlcMs), vector \(side.vector)")
                 }
             }
+            if let next = list.nextBefore { print("more: yiwangctl conflicts --before \(next)") }
         }
     }
 }

@@ -24,6 +24,10 @@ final class FakeHub: SyncTransport, Sendable {
         var delayMs = 0
         /// Batches received (counted before the delay).
         var received = 0
+        /// Hostile answers, sent (in order) instead of the honest ones; the batch is then not applied.
+        var hostileAcks: [[UInt8]] = []
+        /// Added to the high water of the next honest answer only (an ack beyond what was sent).
+        var overAcknowledgeOnce: UInt64 = 0
     }
 
     let state = Mutex(State())
@@ -40,6 +44,7 @@ final class FakeHub: SyncTransport, Sendable {
         if delayMs > 0 { try? await Task.sleep(for: .milliseconds(delayMs)) }
         return try state.withLock { state throws(YiwangError) -> (status: Int, body: [UInt8]) in
             if state.down { throw .transport("connection refused") }
+            if !state.hostileAcks.isEmpty { return (200, state.hostileAcks.removeFirst()) }
             state.batches += 1
             state.lastReport = batch.report
             if batch.changes.isEmpty { state.heartbeats += 1 }
@@ -61,7 +66,9 @@ final class FakeHub: SyncTransport, Sendable {
                 }
                 state.highWater = change.seq
             }
-            let ack = SyncAck(highWater: state.highWater, expectedSeq: nil, rejected: rejected, hubClockMs: 0)
+            let claimed = state.highWater + state.overAcknowledgeOnce
+            state.overAcknowledgeOnce = 0
+            let ack = SyncAck(highWater: claimed, expectedSeq: nil, rejected: rejected, hubClockMs: 0)
             return (200, Self.encode(ack))
         }
     }

@@ -8,7 +8,7 @@ import YiwangTesting
 
 /// Runs an uplink against `hub` over a fresh store while `body` runs; then shuts it down gracefully.
 func withUplink(
-    _ hub: FakeHub, maxBatchChanges: Int = 50,
+    _ hub: FakeHub, maxBatchChanges: Int = 50, status: UplinkStatus = UplinkStatus(),
     _ body: @escaping @Sendable (EdgeStore) async throws -> Void
 ) async throws {
     try await withTemporaryDirectory { dir in
@@ -21,7 +21,7 @@ func withUplink(
         configuration.uplink.backoffCapMs = 40
         let store = try openStore(dir)
         let uplink = UplinkService(
-            configuration: configuration, store: store, transport: hub, status: UplinkStatus(), logger: testLogger)
+            configuration: configuration, store: store, transport: hub, status: status, logger: testLogger)
         let group = ServiceGroup(configuration: .init(services: [uplink], logger: testLogger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

@@ -10,7 +10,7 @@ import YiwangTesting
 @Suite struct AuditRecordStateTests {
     static let now: Int64 = 1_790_000_000_000
 
-    /// A hub file with an lww conflict, an obsolete resend, siblings and a delete.
+    /// A hub file with an lww conflict and its resolution, siblings and a delete.
     static func hubFile(_ dir: TemporaryDirectory) throws -> String {
         let store = try HubStore(directory: dir.path, logger: Fixtures.logger)
         let policies: [String: MergePolicy] = ["population": .lww, "social_security": .siblings]
@@ -34,12 +34,14 @@ import YiwangTesting
         var tombstone = v(city, 5, "q", 7, extra: [:])
         tombstone.operation = .delete
         tombstone.value = nil
-        try send(city, 4, [v(city, 1, "p", 6), tombstone])  // an obsolete resend of p's version, then a delete
+        // p's conflict resolved by a write that dominates both, then q deleted. (An obsolete version cannot come
+        // from its origin any more: its own counter must be the change's sequence.)
+        try send(city, 4, [v(city, 4, "p", 6, extra: [other: 1]), tombstone])
         try store.close()
         return dir.file("hub.sqlite")
     }
 
-    @Test(.timeLimit(.minutes(1))) func untouchedFileVerifiesWithConflictsSiblingsAndObsoleteEntries() throws {
+    @Test(.timeLimit(.minutes(1))) func untouchedFileVerifiesWithConflictsSiblingsAndDeletes() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let file = try Self.hubFile(dir)

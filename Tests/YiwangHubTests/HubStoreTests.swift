@@ -128,10 +128,11 @@ import YiwangTesting
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let store = try HubStore(directory: dir.path, logger: Fixtures.logger)
-        let first = Fixtures.version(node: Fixtures.city, counter: 5, key: "k", hlcMs: now)
-        // Counter 3 for the same origin, but claiming to have seen another node: not covered, yet older.
+        let first = Fixtures.version(node: Fixtures.city, counter: 1, key: "k", hlcMs: now)
+        // Sent as seq 2 with counter 1 for its origin, claiming to have seen another node: not covered, yet
+        // older (a node's own counter must be the change's sequence, so this is refused on its own).
         let reused = Fixtures.version(
-            node: Fixtures.city, counter: 3, key: "k", value: #"{"name":"Wang"}"#, hlcMs: now + 1,
+            node: Fixtures.city, counter: 1, key: "k", value: #"{"name":"Wang"}"#, hlcMs: now + 1,
             extra: [Fixtures.otherCity: 1])
         let batch = Fixtures.batch(node: Fixtures.city, firstSeq: 1, [first, reused], clockMs: now)
         let outcome = try await store.apply(batch: batch, policies: policies, grants: grants, nowMs: now)

@@ -29,7 +29,7 @@ public struct HybridLogicalClock: Sendable {
 
     /// Merges a remote timestamp into the clock and returns a timestamp greater than both.
     public mutating func receive(_ remote: HLCTimestamp, wallMs: Int64) throws(YiwangError) -> HLCTimestamp {
-        let drift = remote.wallMs - wallMs
+        let drift = remote.wallMs.saturatingSubtract(wallMs)
         if drift > maxForwardDriftMs {
             throw .clockAhead(driftMs: drift)
         }
@@ -41,7 +41,7 @@ public struct HybridLogicalClock: Sendable {
         if wallMs > floor.wallMs {
             next = HLCTimestamp(wallMs: wallMs, logical: 0)
         } else if floor.logical == UInt16.max {
-            next = HLCTimestamp(wallMs: floor.wallMs + 1, logical: 0)
+            next = HLCTimestamp(wallMs: floor.wallMs.saturatingAdd(1), logical: 0)
         } else {
             next = HLCTimestamp(wallMs: floor.wallMs, logical: floor.logical + 1)
         }

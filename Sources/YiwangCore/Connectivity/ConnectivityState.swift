@@ -46,7 +46,7 @@ public enum ConnectivityClassifier {
         -> ConnectivityState
     {
         guard let lastContact = observation.lastContactMs else { return .never }
-        let silence = nowMs - lastContact
+        let silence = nowMs.saturatingSubtract(lastContact)  // saturates: stored values may be extreme
         if silence > thresholds.offlineAfterMs { return .offline }
         let dataAge = dataAgeMs(observation, nowMs: nowMs) ?? Int64.max
         if dataAge > thresholds.staleAfterMs { return .stale }
@@ -54,8 +54,8 @@ public enum ConnectivityClassifier {
         return .realtime
     }
 
-    /// Now minus the time up to which the hub holds all the node's changes; nil if unknown.
+    /// Now minus the time up to which the hub holds all the node's changes; nil if unknown. Saturates.
     public static func dataAgeMs(_ observation: NodeObservation, nowMs: Int64) -> Int64? {
-        observation.dataAsOfMs.map { max(0, nowMs - $0) }
+        observation.dataAsOfMs.map { max(0, nowMs.saturatingSubtract($0)) }
     }
 }

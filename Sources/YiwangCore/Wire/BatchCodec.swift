@@ -92,16 +92,19 @@ public enum BatchCodec {
     static func decodePayload(_ raw: [UInt8], limits: Limits) throws(YiwangError) -> SyncBatch {
         var r = ByteReader(raw)
         let node = try r.string("node", maxBytes: 64)
+        // Every number is range-checked here, before any arithmetic (times: epoch to year 9999; counts and
+        // sequences: what a signed SQLite integer holds), so nothing downstream can overflow on them.
         let report = NodeReport(
-            backlog: try r.varint("backlog"),
-            oldestPendingMs: try r.optionalInt64("oldest pending"),
-            oldestAfterBatchMs: try r.optionalInt64("oldest after batch"),
-            clockMs: try r.int64("clock"),
-            hlc: HLCTimestamp(packed: try r.int64("report hlc")))
-        let firstSeq = try r.varint("first seq")
+            backlog: try r.storedUInt("backlog"),
+            oldestPendingMs: try r.optionalWallMs("oldest pending"),
+            oldestAfterBatchMs: try r.optionalWallMs("oldest after batch"),
+            clockMs: try r.wallMs("clock"),
+            hlc: try r.hlc("report hlc"))
+        let firstSeq = try r.storedUInt("first seq")
         let count = try r.count("change count", minItemBytes: 8, limit: limits.maxChanges)
-        guard firstSeq > 0 || count == 0, firstSeq <= UInt64.max - UInt64(count) else {
-            throw .malformedBatch("sequence numbers start at 1")
+        guard firstSeq > 0 || count == 0 else { throw .malformedBatch("sequence numbers start at 1") }
+        guard firstSeq <= UInt64.maxStored - UInt64(count) else {
+            throw ByteReader.outOfRange("first seq", "the batch's last sequence exceeds \(UInt64.maxStored)")
         }
         var changes: [Change] = []
         changes.reserveCapacity(count)
@@ -115,12 +118,13 @@ public enum BatchCodec {
                 let entryNode = try r.string("vector node", maxBytes: 64)
                 let counter = try r.varint("vector counter")
                 if counter == 0 { throw .invalidVector("counter 0 in vector") }
+                if counter > UInt64.maxStored { throw .invalidVector("counter above \(UInt64.maxStored) in vector") }
                 if let last = entries.last, !ByteKey.less(last.node, entryNode) {
                     throw .invalidVector("vector entries not sorted or duplicated")
                 }
                 entries.append(.init(node: entryNode, counter: counter))
             }
-            let hlc = HLCTimestamp(packed: try r.int64("hlc"))
+            let hlc = try r.hlc("hlc")
             let origin = try r.string("origin", maxBytes: 64)
             let actor = try r.string("actor", maxBytes: Validation.maxActorBytes)
             guard let operation = Operation(rawValue: try r.u8("op")) else { throw .malformedBatch("unknown op") }

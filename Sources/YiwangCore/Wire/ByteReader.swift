@@ -51,6 +51,39 @@ struct ByteReader {
         return Int64(v - 1)
     }
 
+    /// A wall-clock reading in milliseconds, refused outside `Millis.wallRange` (epoch to year 9999).
+    mutating func wallMs(_ what: String) throws(YiwangError) -> Int64 {
+        let v = try varint(what)
+        guard v <= UInt64(Millis.maxWallMs) else { throw Self.outOfRange(what, "a time after year 9999") }
+        return Int64(v)
+    }
+
+    /// An optional wall-clock reading (0 for nil, else ms + 1), refused outside `Millis.wallRange`.
+    mutating func optionalWallMs(_ what: String) throws(YiwangError) -> Int64? {
+        let v = try varint(what)
+        if v == 0 { return nil }
+        guard v - 1 <= UInt64(Millis.maxWallMs) else { throw Self.outOfRange(what, "a time after year 9999") }
+        return Int64(v - 1)
+    }
+
+    /// A count or sequence number, refused above `UInt64.maxStored` (it must fit a signed SQLite integer).
+    mutating func storedUInt(_ what: String) throws(YiwangError) -> UInt64 {
+        let v = try varint(what)
+        guard v <= UInt64.maxStored else { throw Self.outOfRange(what, "more than \(UInt64.maxStored)") }
+        return v
+    }
+
+    /// An HLC reading, refused when its wall-clock part is past `Millis.maxWallMs`.
+    mutating func hlc(_ what: String) throws(YiwangError) -> HLCTimestamp {
+        let hlc = HLCTimestamp(packed: try int64(what))
+        guard hlc.wallMs <= Millis.maxWallMs else { throw Self.outOfRange(what, "a time after year 9999") }
+        return hlc
+    }
+
+    static func outOfRange(_ what: String, _ why: String) -> YiwangError {
+        YiwangError(code: .malformedBatch, field: what, message: "\(what) out of range: \(why)")
+    }
+
     /// A count of items each at least `minItemBytes` long: bounded by what is left to read.
     mutating func count(_ what: String, minItemBytes: Int, limit: Int) throws(YiwangError) -> Int {
         let v = try varint(what)

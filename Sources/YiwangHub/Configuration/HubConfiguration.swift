@@ -72,9 +72,9 @@ public enum DurationText {
             guard let number = Double(trimmed.dropLast(suffix.count)), number >= 0, number.isFinite else {
                 return nil
             }
-            return Int64(number * scale)
+            return Millis.whole(number * scale)
         }
         guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
-        return Int64(seconds * 1000)
+        return Millis.whole(seconds * 1000)
     }
 }

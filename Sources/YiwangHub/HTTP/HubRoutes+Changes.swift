@@ -12,6 +12,9 @@ extension HubRoutes {
     public static let moreHeader = HTTPField.Name("X-Yiwang-More")!
     /// The highest hub sequence when the page was read (head minus cursor is the node's lag).
     public static let headHeader = HTTPField.Name("X-Yiwang-Head")!
+    /// `1` when the page starts again from the beginning of the feed because the node's cursor was past the
+    /// head (the hub was restored from an older copy): the only answer whose cursor may move backwards.
+    public static let resetHeader = HTTPField.Name("X-Yiwang-Reset")!
     /// The media type of `GET /v1/changes` bodies: a `VersionListCodec` list (deflated when large).
     public static let versionsContentType = "application/x-yiwang-versions"
 
@@ -35,13 +38,12 @@ extension HubRoutes {
         let bytes = BatchCodec.encode(batch, compress: page.versions.count > 4)
         var buffer = ByteBuffer()
         buffer.writeBytes(bytes)
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: versionsContentType, cursorHeader: "\(page.cursor)", moreHeader: page.more ? "1" : "0",
-                headHeader: "\(page.head)",
-            ],
-            body: .init(byteBuffer: buffer))
+        var headers: HTTPFields = [
+            .contentType: versionsContentType, cursorHeader: "\(page.cursor)", moreHeader: page.more ? "1" : "0",
+            headHeader: "\(page.head)",
+        ]
+        if page.reset { headers[resetHeader] = "1" }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
     }
 
     private static func integer(_ text: Substring?, name: String, default value: Int64, range: ClosedRange<Int64>)

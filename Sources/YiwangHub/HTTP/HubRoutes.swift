@@ -98,16 +98,28 @@ public enum HubRoutes {
             }
             limit = min(value, 10_000)
         }
+        var before: Int64?
+        if let text = query["before"] {
+            guard let value = Int64(text), value > 0 else {
+                throw YiwangError.invalidField("before", "before must be a conflict id in 1...\(Int64.max)")
+            }
+            before = value
+        }
         if let dataset { try requireDeclared(dataset, hub: hub) }
-        let stored = try await hub.store.conflicts(dataset: dataset, key: key, limit: limit)
-        let items = stored.map { item in
+        // Bounded in bytes as well as in count; `more` (and `X-Yiwang-More`) says older ones remain.
+        let page = try await hub.store.conflictPage(dataset: dataset, key: key, limit: limit, before: before)
+        let items = page.items.map { item in
             let c = item.conflict
             return "{\"id\":\(item.id),\"recordedAtMs\":\(item.recordedAtMs),\"resolution\":"
                 + RecordJSON.quoted(c.resolution.rawValue) + ",\"dataset\":" + RecordJSON.quoted(c.winner.dataset)
                 + ",\"key\":" + RecordJSON.quoted(c.winner.key) + ",\"winner\":" + RecordJSON.version(c.winner)
                 + ",\"loser\":" + RecordJSON.version(c.loser) + "}"
         }
-        return Response.rawJSON("{\"conflicts\":[" + items.joined(separator: ",") + "]}")
+        let next = page.more ? page.items.last.map { "\($0.id)" } ?? "null" : "null"
+        var response = Response.rawJSON(
+            "{\"conflicts\":[" + items.joined(separator: ",") + "],\"more\":\(page.more),\"nextBefore\":\(next)}")
+        response.headers[HubRoutes.moreHeader] = page.more ? "1" : "0"
+        return response
     }
 
     private static func requireDeclared(_ dataset: String, hub: ProvinceHub) throws {

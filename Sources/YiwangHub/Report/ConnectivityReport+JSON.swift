@@ -61,6 +61,7 @@ extension NodeStatus {
         out.field("dataAgeMs", dataAgeMs)
         out.field("downlinkCursor", downlinkCursor)
         out.field("downlinkLag", downlinkLag)
+        out.field("held", held ?? 0)
         out.field("highWater", highWater)
         out.field("id", id)
         out.field("lastContactMs", lastContactMs)

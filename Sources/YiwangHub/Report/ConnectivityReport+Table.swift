@@ -10,7 +10,7 @@ extension ConnectivityReport {
         let rows = nodes.map { node -> [String] in
             [
                 node.state.rawValue, node.id, node.name, node.level,
-                node.lastContactMs.map { AgeFormat.short(ms: generatedAtMs - $0) + " ago" } ?? "never",
+                node.lastContactMs.map { AgeFormat.short(ms: generatedAtMs.saturatingSubtract($0)) + " ago" } ?? "never",
                 AgeFormat.short(ms: node.dataAgeMs), String(node.backlog), node.downlinkLag.map(String.init) ?? "-",
                 String(node.changesApplied),
                 String(node.conflicts), String(node.rejectedBatches + node.rejectedChanges),

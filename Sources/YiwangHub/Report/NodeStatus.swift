@@ -20,6 +20,9 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     /// The node's clock minus the hub's.
     public var clockOffsetMs: Int64
     public var highWater: UInt64
+    /// Changes held back because their vectors count another node beyond what the hub holds of it (not yet
+    /// merged). Optional only so that a report from an older hub still decodes.
+    public var held: UInt64?
     public var lastError: String?
     /// When `lastError` happened (hub clock, ms); nil if never.
     public var lastErrorAtMs: Int64?
@@ -47,13 +50,14 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         rejectedChanges = record.rejectedChanges
         clockOffsetMs = record.clockOffsetMs
         highWater = record.highWater
+        held = record.heldChanges
         lastError = record.lastError
         lastErrorAtMs = record.lastErrorAtMs
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, name, level, parent, state, lastContactMs, dataAgeMs, backlog, changesApplied, conflicts
-        case rejectedBatches, rejectedChanges, clockOffsetMs, highWater, lastError, lastErrorAtMs
+        case rejectedBatches, rejectedChanges, clockOffsetMs, highWater, held, lastError, lastErrorAtMs
         case downlinkCursor, downlinkLag, lastPullMs
     }
 
@@ -73,6 +77,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         try container.encode(rejectedChanges, forKey: .rejectedChanges)
         try container.encode(clockOffsetMs, forKey: .clockOffsetMs)
         try container.encode(highWater, forKey: .highWater)
+        try container.encode(held ?? 0, forKey: .held)
         try container.encode(lastError, forKey: .lastError)
         try container.encode(lastErrorAtMs, forKey: .lastErrorAtMs)
         try container.encode(downlinkCursor, forKey: .downlinkCursor)

@@ -24,6 +24,8 @@ public struct DownlinkApplied: Sendable, Hashable {
     public var ignored: Int
     /// Conflict records appended to the local conflict log.
     public var conflicts: Int
+    /// Versions refused, not merged: their vectors count this node beyond its own outbox (issue 13, class 3).
+    public var refused: Int = 0
 }
 
 extension EdgeMeta {
@@ -31,6 +33,7 @@ extension EdgeMeta {
     static let downlinkHead = "downlink_head"
     static let lastPullMs = "downlink_last_pull_ms"
     static let downlinkError = "downlink_error"
+    static let downlinkRefused = "downlink_refused"
 }
 
 extension EdgeStore {
@@ -60,7 +63,17 @@ extension EdgeStore {
         return try await write { db in
             guard (try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0) == from else { return nil }
             var result = DownlinkApplied(applied: 0, ignored: 0, conflicts: 0)
+            // This node's counter is its outbox sequence: a version counting it beyond the highest sequence it
+            // ever wrote claims writes that never happened here, and would make the next ones look obsolete.
+            let ownHighest = UInt64(max(0, try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0))
+            var refusedClaim: UInt64 = 0
             for version in versions {
+                let claimed = version.vector.counter(for: self.nodeID)
+                if claimed > ownHighest {
+                    result.refused += 1
+                    refusedClaim = max(refusedClaim, claimed)
+                    continue
+                }
                 // A reading too far ahead is not trusted; the version still merges (as `mergeRemote` does).
                 _ = self.clock.withLock { clock in try? clock.receive(version.hlc, wallMs: nowMs) }
                 let outcome = try RecordTable.merge(db, version, policy: self.policy(for: version.dataset))
@@ -76,7 +89,17 @@ extension EdgeStore {
             try EdgeMeta.set(db, EdgeMeta.downlinkCursor, to)
             try EdgeMeta.set(db, EdgeMeta.downlinkHead, head)
             try EdgeMeta.set(db, EdgeMeta.lastPullMs, nowMs)
-            try EdgeMeta.set(db, EdgeMeta.downlinkError, nil)
+            if result.refused > 0 {
+                let total = (try EdgeMeta.int(db, EdgeMeta.downlinkRefused) ?? 0).addingReportingOverflow(
+                    Int64(result.refused))
+                try EdgeMeta.set(db, EdgeMeta.downlinkRefused, total.overflow ? Int64.max : total.partialValue)
+                try EdgeMeta.set(
+                    db, EdgeMeta.downlinkError,
+                    "refused \(result.refused) version(s) from the hub counting this node at \(refusedClaim), beyond "
+                        + "its own outbox (highest sequence \(ownHighest)); was its data restored from an older copy?")
+            } else {
+                try EdgeMeta.set(db, EdgeMeta.downlinkError, nil)
+            }
             try EdgeMeta.set(db, EdgeMeta.lastHLC, self.clock.withLock { $0.last.packed })
             return result
         }

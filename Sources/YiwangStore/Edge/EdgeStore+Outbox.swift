@@ -4,7 +4,7 @@ import YiwangCore
 extension EdgeStore {
     /// The sequence the hub is known to hold through (its last high-water mark); the uplink sends from here + 1.
     public func ackedThrough() throws(YiwangError) -> UInt64 {
-        try read { db in UInt64(try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0) }
+        try read { db in UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0) }
     }
 
     /// The next batch: consecutive entries from `firstSeq` (whatever their status, so a rewind resends
@@ -23,7 +23,7 @@ extension EdgeStore {
     /// The lowest sequence still stored at or after `seq`, if any (to detect a rewind past pruned entries).
     public func firstStoredSeq(atOrAfter seq: UInt64) throws(YiwangError) -> UInt64? {
         try read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM outbox WHERE seq >= ?", arguments: [Int64(seq)])
+            try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM outbox WHERE seq >= ?", arguments: [Int64(clamping: seq)])
                 .map(UInt64.init)
         }
     }
@@ -40,31 +40,31 @@ extension EdgeStore {
                         UPDATE outbox SET status = 'quarantined', reason = ?, acked_at_ms = NULL
                         WHERE seq = ? AND status = 'pending'
                         """,
-                    arguments: [reason, Int64(rejection.seq)])
+                    arguments: [reason, Int64(clamping: rejection.seq)])
                 try PendingCounter.add(db, -db.changesCount)
                 try db.execute(
                     sql: """
                         UPDATE outbox SET status = 'quarantined', reason = ?, acked_at_ms = NULL
                         WHERE seq = ? AND status = 'acked'
                         """,
-                    arguments: [reason, Int64(rejection.seq)])
+                    arguments: [reason, Int64(clamping: rejection.seq)])
             }
             try db.execute(
                 sql: "UPDATE outbox SET status = 'acked', acked_at_ms = ? WHERE status = 'pending' AND seq <= ?",
-                arguments: [nowMs, Int64(highWater)])
+                arguments: [nowMs, Int64(clamping: highWater)])
             try PendingCounter.add(db, -db.changesCount)
-            let previous = UInt64(try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0)
+            let previous = UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0)
             if highWater < previous {
                 try db.execute(
                     sql: "UPDATE outbox SET status = 'pending', acked_at_ms = NULL WHERE status = 'acked' AND seq > ?",
-                    arguments: [Int64(highWater)])
+                    arguments: [Int64(clamping: highWater)])
                 try PendingCounter.add(db, db.changesCount)
             }
             try OutboxLedger.noteAck(db, through: highWater, atMs: nowMs)  // before `highest` may move below
             // A hub that holds more than this node ever wrote (the node's data was lost): never reuse its numbers.
-            let highest = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0)
-            if highWater > highest { try EdgeMeta.set(db, EdgeMeta.highestSeq, Int64(highWater)) }
-            try EdgeMeta.set(db, EdgeMeta.ackedThrough, Int64(highWater))
+            let highest = UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0)
+            if highWater > highest { try EdgeMeta.set(db, EdgeMeta.highestSeq, Int64(clamping: highWater)) }
+            try EdgeMeta.set(db, EdgeMeta.ackedThrough, Int64(clamping: highWater))
             try EdgeMeta.set(db, EdgeMeta.lastSyncMs, nowMs)
             try EdgeMeta.set(db, EdgeMeta.lastError, nil)
         }
@@ -78,26 +78,39 @@ extension EdgeStore {
                     UPDATE outbox SET status = 'quarantined', reason = ?, acked_at_ms = NULL
                     WHERE seq = ? AND status = 'pending'
                     """,
-                arguments: [reason, Int64(seq)])
+                arguments: [reason, Int64(clamping: seq)])
             try PendingCounter.add(db, -db.changesCount)
             try db.execute(
                 sql: "UPDATE outbox SET status = 'quarantined', reason = ?, acked_at_ms = NULL WHERE seq = ?",
-                arguments: [reason, Int64(seq)])
+                arguments: [reason, Int64(clamping: seq)])
         }
     }
 
-    /// Re-queues a quarantined entry as a NEW outbox entry (same version, next sequence); the old entry is
-    /// marked `requeued`. Returns the new sequence.
+    /// Re-queues a quarantined entry as a NEW outbox entry (same version, next sequence, this node's vector
+    /// entry set to it); the old entry is marked `requeued`. Returns the new sequence. Refused for a change a
+    /// later local write of its record superseded (requeued, it would overwrite that write at the hub).
     public func requeue(seq: UInt64) async throws(YiwangError) -> UInt64 {
         let newSeq = try await write { db throws -> UInt64 in
             guard let entry = try OutboxTable.fetch(db, seq: seq), entry.status == .quarantined else {
                 throw YiwangError.notFound("quarantined change \(seq)")
             }
-            let next = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0) + 1
+            let next = UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0) + 1
+            // This node's counter is its sequence (the hub refuses any other): the new entry counts `next`. A
+            // change superseded by a later local write of its record would then overwrite that write at the hub.
+            let old = entry.change.version
+            if let state = try RecordTable.load(db, dataset: old.dataset, key: old.key),
+                state.vector.counter(for: nodeID) > seq
+            {
+                throw YiwangError.invalidField(
+                    "seq", "change \(seq) is superseded by a later local write of its record; drop it instead")
+            }
+            let version = Version(
+                dataset: old.dataset, key: old.key, vector: old.vector.setting(nodeID, to: next), hlc: old.hlc,
+                origin: old.origin, actor: old.actor, operation: old.operation, value: old.value)
             try OutboxTable.insert(
-                db, Change(seq: next, version: entry.change.version), committedAtMs: wallClock.nowMs(),
+                db, Change(seq: next, version: version), committedAtMs: wallClock.nowMs(),
                 prev: try OutboxChain.previous(db, before: next))
-            try db.execute(sql: "UPDATE outbox SET status = 'requeued' WHERE seq = ?", arguments: [Int64(seq)])
+            try db.execute(sql: "UPDATE outbox SET status = 'requeued' WHERE seq = ?", arguments: [Int64(clamping: seq)])
             try PendingCounter.add(db, 1)
             try EdgeMeta.set(db, EdgeMeta.highestSeq, Int64(next))
             return next
@@ -156,8 +169,8 @@ extension EdgeStore {
             return OutboxSummary(
                 backlog: pending.count, oldestPendingMs: pending.oldestMs,
                 quarantined: try OutboxTable.count(db, status: .quarantined),
-                highestSeq: UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0),
-                ackedThrough: UInt64(try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0),
+                highestSeq: UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0),
+                ackedThrough: UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0),
                 lastSyncMs: try EdgeMeta.int(db, EdgeMeta.lastSyncMs),
                 lastError: try EdgeMeta.text(db, EdgeMeta.lastError))
         }

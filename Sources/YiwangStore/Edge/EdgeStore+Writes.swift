@@ -23,7 +23,7 @@ extension EdgeStore {
     func commitGroup(_ requests: [[LocalWrite]]) async -> [Result<[Version?], YiwangError>] {
         do {
             return try await groupWrite { db in
-                var highest = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0)
+                var highest = UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0)
                 let startHighest = highest
                 // The outbox chain's head, carried from entry to entry instead of read back for each one.
                 var chainHead = try OutboxChain.previous(db, before: highest + 1)
@@ -69,7 +69,7 @@ extension EdgeStore {
 
     /// A write transaction that the caller's task cancellation cannot interrupt: the leader of a group commits
     /// other callers' writes too, so its own client going away must not fail theirs.
-    private func groupWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(YiwangError)
+    func groupWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(YiwangError)
         -> T
     {
         let result: Result<T, any Error> = await withCheckedContinuation { continuation in
@@ -86,7 +86,7 @@ extension EdgeStore {
 
     /// One local write inside the group's transaction: new vector (this node's entry set to `seq`), an HLC
     /// after the current winner's, merged through `RecordTable.merge`, and the outbox entry.
-    private func applyLocal(
+    func applyLocal(
         _ db: Database, _ write: LocalWrite, seq: UInt64, nowMs: Int64, chain: inout AuditHash,
         states: inout RecordPrefetch?
     ) throws -> Version? {

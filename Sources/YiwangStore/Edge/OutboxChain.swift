@@ -8,6 +8,8 @@ import YiwangCore
 enum OutboxChain {
     static let lastHash = "outbox_last_hash"
     static let prunedCount = "outbox_pruned"
+    /// Sequence numbers skipped on purpose (re-issued writes go above the hub's high water), never written.
+    static let skippedCount = "outbox_skipped"
 
     /// Adds the columns and chains the entries written before them.
     static func migrate(_ db: Database) throws {
@@ -79,7 +81,7 @@ enum OutboxChain {
             if !verifier.check(entry) { break }
         }
         var result = verifier.finish()
-        let pruned = try EdgeMeta.int(db, prunedCount) ?? 0
+        let pruned = (try EdgeMeta.int(db, prunedCount) ?? 0) + (try EdgeMeta.int(db, skippedCount) ?? 0)
         if result.isIntact && verifier.skipped > pruned {
             result.problem = AuditProblem(
                 position: result.checked, seq: result.head.seq,

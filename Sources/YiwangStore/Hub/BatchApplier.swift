@@ -14,29 +14,42 @@ struct BatchApplier {
     let grants: Set<String>
     let nowMs: Int64
     let limits: Limits
+    /// Who may appear in a vector (issue 13, class 3: see `VectorClaims`).
+    let scope: ClaimScope
 
     private var applied = 0
     private var duplicates = 0
     private var conflicts = 0
     private var rejected: [SyncAck.Rejection] = []
     private var audit = AuditWriter(head: .empty)
+    /// The hub's high water of every other node the batch's vectors count, read once per batch.
+    private var highWaters: [String: UInt64] = [:]
+    /// Held changes of the batch's node, read when the first one would be held.
+    private var heldUsage: HeldChangeTable.Usage?
+    /// While releasing held changes: the batch's node and its new high water (not saved yet).
+    private var releasingFor: (node: String, highWater: UInt64)?
 
-    init(batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64, limits: Limits) {
+    init(
+        batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64, limits: Limits,
+        scope: ClaimScope = .open
+    ) {
         self.batch = batch
         self.policies = policies
         self.grants = grants
         self.nowMs = nowMs
         self.limits = limits
+        self.scope = scope
     }
 
     mutating func run(_ db: Database) throws -> BatchOutcome {
         var node = try HubNodeRecord.fetch(db, id: batch.node) ?? HubNodeRecord(id: batch.node)
         audit = try AuditWriter(db)
         let report = batch.report
-        let offset = report.clockMs - nowMs
+        // The report's times are range-checked by the decoder; the arithmetic saturates all the same.
+        let offset = report.clockMs.saturatingSubtract(nowMs)
         node.lastContactMs = nowMs
         node.clockOffsetMs = offset
-        func hubTime(_ nodeMs: Int64) -> Int64 { min(nowMs, nodeMs - offset) }
+        func hubTime(_ nodeMs: Int64) -> Int64 { max(0, min(nowMs, nodeMs.saturatingSubtract(offset))) }
 
         if batch.firstSeq > node.highWater + 1 {
             // A gap: the hub misses entries (e.g. restored from a backup). Apply nothing; ask for a rewind.
@@ -51,22 +64,29 @@ struct BatchApplier {
 
         var prefetch = try RecordPrefetch(
             db, versions: batch.changes.lazy.filter { $0.seq > node.highWater }.map(\.version), withAuditLinks: true)
+        let heldThrough = node.highWater
+        highWaters = try Self.highWaters(
+            db, countedIn: batch.changes.lazy.filter { $0.seq > heldThrough }, except: node.id)
         var held = 0  // entries of this batch the hub now holds
         var complete = true
         for change in batch.changes {
             if change.seq <= node.highWater {
-                duplicates += 1
                 held += 1
+                if try refuseReused(change, db: db, node: &node) { continue }
+                duplicates += 1
                 continue
             }
             guard change.seq == node.highWater + 1 else {
                 complete = false  // not consecutive: keep what is applied, the node resends the rest
                 break
             }
+            try SequenceDigestTable.record(
+                db, node: node.id, seq: change.seq, digest: SequenceDigestTable.digest(change.version))
             try apply(change, db: db, node: &node, prefetch: &prefetch)
             node.highWater = change.seq
             held += 1
         }
+        try releaseHeld(db, waitingOn: node)
 
         node.backlog = report.backlog >= UInt64(held) ? report.backlog - UInt64(held) : 0
         let oldestPending: Int64?
@@ -89,11 +109,13 @@ struct BatchApplier {
     }
 
     private mutating func apply(
-        _ change: Change, db: Database, node: inout HubNodeRecord, prefetch: inout RecordPrefetch
+        _ change: Change, db: Database, node: inout HubNodeRecord, prefetch: inout RecordPrefetch,
+        released: Bool = false
     ) throws {
         let version = change.version
         do {
-            try validate(version)
+            if !released { try validate(version) }
+            if try holdBack(change, db: db, node: &node, released: released) { return }
             let policy = policies[version.dataset] ?? .lww
             let current = prefetch.state(dataset: version.dataset, key: version.key)
             if let current { try checkNotBackwards(version, current: current) }
@@ -113,7 +135,7 @@ struct BatchApplier {
                 node.changesApplied += 1
                 for record in records {
                     link = try audit.append(
-                        db, atMs: nowMs, kind: "conflict", node: batch.node, dataset: version.dataset,
+                        db, atMs: nowMs, kind: "conflict", node: node.id, dataset: version.dataset,
                         key: version.key, detail: AuditWriter.conflictDetail(record), recordLink: link)
                 }
                 for record in records { try ConflictTable.append(db, record, atMs: nowMs) }
@@ -135,10 +157,10 @@ struct BatchApplier {
             let statement = try db.cachedStatement(
                 sql: "INSERT INTO rejected_changes(node, seq, code, message, at_ms) VALUES (?, ?, ?, ?, ?)")
             try statement.execute(arguments: [
-                batch.node, Int64(clamping: change.seq), error.code.rawValue, error.message, nowMs,
+                node.id, Int64(clamping: change.seq), error.code.rawValue, error.message, nowMs,
             ])
             try audit.append(
-                db, atMs: nowMs, kind: "reject_change", node: batch.node, dataset: String(version.dataset.prefix(64)),
+                db, atMs: nowMs, kind: "reject_change", node: node.id, dataset: String(version.dataset.prefix(64)),
                 key: String(version.key.prefix(512)), detail: AuditWriter.errorDetail(error, seq: change.seq))
         }
     }
@@ -147,7 +169,7 @@ struct BatchApplier {
         throws -> Int64
     {
         try audit.append(
-            db, atMs: nowMs, kind: "apply", node: batch.node, dataset: change.version.dataset,
+            db, atMs: nowMs, kind: "apply", node: change.version.origin, dataset: change.version.dataset,
             key: change.version.key, detail: AuditWriter.versionDetail(change.version, seq: change.seq, outcome: outcome),
             recordLink: recordLink)
     }
@@ -167,7 +189,7 @@ struct BatchApplier {
         guard version.vector.counter(for: version.origin) > 0 else {
             throw .invalidVector("the vector has no entry for its origin '\(version.origin)'")
         }
-        let drift = version.hlc.wallMs - nowMs
+        let drift = version.hlc.wallMs.saturatingSubtract(nowMs)
         if drift > limits.maxClockAheadMs { throw .clockAhead(driftMs: drift) }
     }
 
@@ -181,6 +203,125 @@ struct BatchApplier {
         if incoming <= seen {
             throw .invalidVector(
                 "the vector goes backwards: '\(version.origin)' counter \(incoming) after \(seen) was seen")
+        }
+    }
+}
+
+// MARK: - Claims (issue 13, classes 3 and 11)
+
+extension BatchApplier {
+    /// The hub's high water of every node counted in `changes`' vectors other than `sender`.
+    fileprivate static func highWaters(_ db: Database, countedIn changes: some Sequence<Change>, except sender: String)
+        throws -> [String: UInt64]
+    {
+        var result: [String: UInt64] = [:]
+        for change in changes {
+            for entry in change.version.vector.entries where entry.node != sender && result[entry.node] == nil {
+                result[entry.node] = try highWater(db, of: entry.node)
+            }
+        }
+        return result
+    }
+
+    fileprivate static let heldBackError = "held back:"
+
+    fileprivate static func highWater(_ db: Database, of node: String) throws -> UInt64 {
+        let stored = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT high_water FROM nodes WHERE id = ?"), arguments: [node])
+        return UInt64(max(0, stored ?? 0))
+    }
+
+    /// A resend of a sequence the hub holds: refused (not a duplicate) when the hub recorded different content
+    /// for it, i.e. the node reuses its sequence numbers (restored from an older copy). Returns true if refused.
+    fileprivate mutating func refuseReused(_ change: Change, db: Database, node: inout HubNodeRecord) throws -> Bool {
+        guard let stored = try SequenceDigestTable.stored(db, node: node.id, seq: change.seq),
+            stored != SequenceDigestTable.digest(change.version)
+        else { return false }
+        let error = YiwangError.sequenceReused(seq: change.seq, highWater: node.highWater)
+        rejected.append(SyncAck.Rejection(seq: change.seq, error: error.code.rawValue, message: error.message))
+        node.rejectedChanges += 1
+        try db.cachedStatement(
+            sql: "INSERT INTO rejected_changes(node, seq, code, message, at_ms) VALUES (?, ?, ?, ?, ?)"
+        ).execute(arguments: [node.id, Int64(clamping: change.seq), error.code.rawValue, error.message, nowMs])
+        try audit.append(
+            db, atMs: nowMs, kind: "reject_change", node: node.id, dataset: String(change.version.dataset.prefix(64)),
+            key: String(change.version.key.prefix(512)), detail: AuditWriter.errorDetail(error, seq: change.seq))
+        return true
+    }
+
+    /// Judges the change's vector (`VectorClaims`). A claim that can never come true throws (the change is
+    /// refused on its own). A counter for another node beyond what the hub holds of it holds the change back
+    /// (returns true): stored in `held_changes`, or, when `released`, left there waiting for the next node.
+    fileprivate mutating func holdBack(_ change: Change, db: Database, node: inout HubNodeRecord, released: Bool)
+        throws -> Bool
+    {
+        let known = highWaters
+        let releasing = releasingFor
+        let claim = try VectorClaims.check(change, scope: scope) { other in
+            if let releasing, releasing.node == other { return releasing.highWater }
+            if !released, let held = known[other] { return held }
+            return try Self.highWater(db, of: other)
+        }
+        switch claim {
+        case .holds:
+            if released { try HeldChangeTable.release(db, node: node.id, seq: change.seq) }
+            return false
+        case .impossible(let error):
+            if released { try HeldChangeTable.release(db, node: node.id, seq: change.seq) }
+            throw error
+        case .waits(let other, let counter) where released:
+            try HeldChangeTable.rewait(db, node: node.id, seq: change.seq, waitNode: other, waitCounter: counter)
+            return true
+        case .waits(let other, let counter):
+            var usage = try heldUsage ?? HeldChangeTable.usage(db, node: node.id)
+            let encoded = VersionListCodec.encode([change.version])
+            guard usage.count < HeldChangeTable.maxPerNode,
+                usage.bytes + encoded.count <= HeldChangeTable.maxBytesPerNode
+            else { throw YiwangError.heldLimit(node: other, counter: counter, limit: usage.count) }
+            let (nodeTime, overflow) = change.version.hlc.wallMs.subtractingReportingOverflow(node.clockOffsetMs)
+            try HeldChangeTable.hold(
+                db, change, encoded: encoded, waitNode: other, waitCounter: counter,
+                dataMs: overflow ? nowMs : min(nowMs, nodeTime), nowMs: nowMs)
+            usage.count += 1
+            usage.bytes += encoded.count
+            heldUsage = usage
+            _ = try audit.append(
+                db, atMs: nowMs, kind: "hold", node: node.id, dataset: change.version.dataset,
+                key: change.version.key,
+                detail: AuditWriter.versionDetail(change.version, seq: change.seq, outcome: "held"))
+            node.lastError =
+                "\(Self.heldBackError) change seq \(change.seq) counts node '\(other)' at \(counter), beyond what the hub holds"
+            node.lastErrorAtMs = nowMs
+            return true
+        }
+    }
+
+    /// Merges the held changes that waited for `sender` through its new high water, in (origin, seq) order,
+    /// each against its own node's record. Their refusals are recorded against their own node, never in the
+    /// sender's acknowledgement. Releasing moves no high water, so one pass releases everything now ready.
+    fileprivate mutating func releaseHeld(_ db: Database, waitingOn sender: HubNodeRecord) throws {
+        let ready = try HeldChangeTable.waiting(db, on: sender.id, through: sender.highWater)
+        guard !ready.isEmpty else { return }
+        let ownRejections = rejected
+        releasingFor = (sender.id, sender.highWater)
+        defer {
+            rejected = ownRejections
+            releasingFor = nil
+        }
+        let byOrigin = Dictionary(grouping: ready, by: \.version.origin)
+        for origin in byOrigin.keys.sorted() {
+            guard let changes = byOrigin[origin], origin != sender.id else { continue }
+            var record = try HubNodeRecord.fetch(db, id: origin) ?? HubNodeRecord(id: origin)
+            var prefetch = try RecordPrefetch(db, versions: changes.map(\.version), withAuditLinks: true)
+            for change in changes {
+                try apply(change, db: db, node: &record, prefetch: &prefetch, released: true)
+            }
+            if record.lastError?.hasPrefix(Self.heldBackError) == true,
+                try HeldChangeTable.usage(db, node: origin).count == 0
+            {
+                record.lastError = nil  // nothing of this node is held back any more
+            }
+            try record.save(db)
         }
     }
 }

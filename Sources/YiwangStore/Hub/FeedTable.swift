@@ -12,12 +12,20 @@ public struct FeedPage: Sendable, Hashable {
     public var more: Bool
     /// The highest hub sequence when the page was read.
     public var head: Int64
+    /// True when the page was served from the start of the feed because the requested cursor was past the
+    /// head (the hub was restored from an older copy): the only case in which a cursor may move backwards.
+    public var reset: Bool
 
-    public init(versions: [Version], cursor: Int64, more: Bool, head: Int64) {
+    /// The most bytes of versions a feed page carries (a page holds at least one version, whatever its size):
+    /// 10,000 versions of 1 MiB each would otherwise make a 10 GB answer.
+    public static let maxBytes = 8 << 20
+
+    public init(versions: [Version], cursor: Int64, more: Bool, head: Int64, reset: Bool = false) {
         self.versions = versions
         self.cursor = cursor
         self.more = more
         self.head = head
+        self.reset = reset
     }
 }
 
@@ -75,15 +83,25 @@ enum FeedTable {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(hub_seq) FROM feed")) ?? 0
     }
 
-    /// Up to `limit` versions after `since` in `datasets`, not originated by `node`. A `since` past the head
-    /// (the hub was restored from an older backup) restarts from 0: merging is idempotent, skipping is not.
-    static func page(_ db: Database, since: Int64, datasets: Set<String>, excludingOrigin node: String, limit: Int)
-        throws -> FeedPage
-    {
+    /// About what a version costs in a page (its text, plus the fixed fields), for the byte budget.
+    static func pageBytes(_ version: Version) -> Int {
+        version.dataset.utf8.count + version.key.utf8.count + version.origin.utf8.count + version.actor.utf8.count
+            + (version.value?.utf8.count ?? 0) + 24 * version.vector.entries.count + 32
+    }
+
+    /// Up to `limit` versions after `since` in `datasets`, not originated by `node`, and no more than
+    /// `maxBytes` of them unless the first alone is larger (then `more` is set). A `since` past the head
+    /// (the hub was restored from an older backup) restarts from 0, and the page says so (`reset`):
+    /// merging is idempotent, skipping is not.
+    static func page(
+        _ db: Database, since: Int64, datasets: Set<String>, excludingOrigin node: String, limit: Int,
+        maxBytes: Int = FeedPage.maxBytes
+    ) throws -> FeedPage {
         let head = try head(db)
-        let since = since > head ? 0 : max(0, since)
+        let reset = since > head
+        let since = reset ? 0 : max(0, since)
         guard !datasets.isEmpty, since < head else {
-            return FeedPage(versions: [], cursor: head, more: false, head: head)
+            return FeedPage(versions: [], cursor: head, more: false, head: head, reset: reset)
         }
         let placeholders = Array(repeating: "?", count: datasets.count).joined(separator: ",")
         let statement = try db.cachedStatement(
@@ -96,17 +114,24 @@ enum FeedTable {
         _ = arguments.append(contentsOf: StatementArguments(datasets.sorted()))
         _ = arguments.append(contentsOf: [limit + 1])
         var versions: [Version] = []
+        var bytes = 0
         var lastSeq = since
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         while let row = try rows.next() {
-            if versions.count == limit { return FeedPage(versions: versions, cursor: lastSeq, more: true, head: head) }
+            if versions.count == limit {
+                return FeedPage(versions: versions, cursor: lastSeq, more: true, head: head, reset: reset)
+            }
+            let version = Version(
+                dataset: row[1], key: row[2], vector: try VersionVector(parsing: row[4]),
+                hlc: HLCTimestamp(packed: row[5]), origin: row[3], actor: row[6],
+                operation: Operation(rawValue: UInt8(truncatingIfNeeded: row[7] as Int64)) ?? .put, value: row[8])
+            bytes += pageBytes(version)
+            if !versions.isEmpty && bytes > maxBytes {
+                return FeedPage(versions: versions, cursor: lastSeq, more: true, head: head, reset: reset)
+            }
             lastSeq = row[0]
-            versions.append(
-                Version(
-                    dataset: row[1], key: row[2], vector: try VersionVector(parsing: row[4]),
-                    hlc: HLCTimestamp(packed: row[5]), origin: row[3], actor: row[6],
-                    operation: Operation(rawValue: UInt8(row[7] as Int64)) ?? .put, value: row[8]))
+            versions.append(version)
         }
-        return FeedPage(versions: versions, cursor: head, more: false, head: head)
+        return FeedPage(versions: versions, cursor: head, more: false, head: head, reset: reset)
     }
 }

@@ -1,4 +1,5 @@
 import GRDB
+import YiwangCore
 
 /// What the hub has stored about one node: its sync position, its last report and its counters.
 /// Times are hub-clock milliseconds.
@@ -23,6 +24,11 @@ public struct HubNodeRecord: Sendable, Hashable {
     /// The last rejection (code and message), never carrying record values.
     public var lastError: String?
     public var lastErrorAtMs: Int64?
+    /// Changes of this node held back (their vectors count another node beyond what the hub holds of it):
+    /// the hub does not hold them as merged. Read from `held_changes`, not a column of `nodes`.
+    public var heldChanges: UInt64 = 0
+    /// The data time (hub clock) of the oldest held change; nil when none is held. Data age starts here at most.
+    public var oldestHeldMs: Int64?
 
     public init(id: String) { self.id = id }
 
@@ -31,20 +37,26 @@ public struct HubNodeRecord: Sendable, Hashable {
         changes_applied, conflicts, rejected_batches, rejected_changes, last_error, last_error_at_ms
         """
 
+    /// Reads a stored row, clamping every number into its range (times into `Millis.wallRange`, the clock
+    /// offset into `±Millis.maxWallMs`, counts to >= 0): a row written with an extreme value by an older
+    /// version, or edited by hand, must not make the report or `/metrics` trap. A value that is not an
+    /// integer at all reads as absent (or 0).
     init(row: Row) {
+        func int(_ index: Int) -> Int64? { Int64.fromDatabaseValue(row[index] as DatabaseValue) }
+        func count(_ index: Int) -> UInt64 { UInt64(max(0, int(index) ?? 0)) }
         id = row[0]
-        highWater = UInt64(max(0, row[1] as Int64))
-        lastContactMs = row[2]
-        dataAsOfMs = row[3]
-        backlog = UInt64(max(0, row[4] as Int64))
-        oldestPendingMs = row[5]
-        clockOffsetMs = row[6]
-        changesApplied = UInt64(max(0, row[7] as Int64))
-        conflicts = UInt64(max(0, row[8] as Int64))
-        rejectedBatches = UInt64(max(0, row[9] as Int64))
-        rejectedChanges = UInt64(max(0, row[10] as Int64))
-        lastError = row[11]
-        lastErrorAtMs = row[12]
+        highWater = count(1)
+        lastContactMs = Millis.clampWall(int(2))
+        dataAsOfMs = Millis.clampWall(int(3))
+        backlog = count(4)
+        oldestPendingMs = Millis.clampWall(int(5))
+        clockOffsetMs = Millis.clampSpan(int(6) ?? 0)
+        changesApplied = count(7)
+        conflicts = count(8)
+        rejectedBatches = count(9)
+        rejectedChanges = count(10)
+        lastError = String.fromDatabaseValue(row[11] as DatabaseValue)
+        lastErrorAtMs = Millis.clampWall(int(12))
     }
 
     static func fetch(_ db: Database, id: String) throws -> HubNodeRecord? {

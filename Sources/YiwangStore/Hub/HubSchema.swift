@@ -46,6 +46,10 @@ enum HubSchema {
         migrator.registerMigration("v2-audit") { db in try AuditTable.createTable(db) }
         migrator.registerMigration("v2-credentials") { db in try CredentialTable.createTable(db) }
         migrator.registerMigration("v3-audit-record-links") { db in try AuditTable.migrateToRecordLinks(db) }
+        migrator.registerMigration("v4-held-changes") { db in
+            try HeldChangeTable.createTable(db)
+            try SequenceDigestTable.createTable(db)
+        }
         return migrator
     }
 }

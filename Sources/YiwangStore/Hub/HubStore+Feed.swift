@@ -7,6 +7,12 @@ public struct DownlinkRecord: Sendable, Hashable {
     public var cursor: Int64
     /// When it last pulled (hub clock, ms).
     public var lastPullMs: Int64
+
+    /// A stored row, clamped (cursor >= 0, time in `Millis.wallRange`) so that an extreme value cannot trap.
+    init(row: Row) {
+        cursor = max(0, Int64.fromDatabaseValue(row[1] as DatabaseValue) ?? 0)
+        lastPullMs = Millis.clampWall(Int64.fromDatabaseValue(row[2] as DatabaseValue)) ?? 0
+    }
 }
 
 extension HubStore {
@@ -23,9 +29,12 @@ extension HubStore {
     }
 
     /// One page of the feed for `node` after `since`, in `datasets`, without the node's own versions.
-    public func feedPage(node: String, since: Int64, datasets: Set<String>, limit: Int) async throws -> FeedPage {
+    public func feedPage(
+        node: String, since: Int64, datasets: Set<String>, limit: Int, maxBytes: Int = FeedPage.maxBytes
+    ) async throws -> FeedPage {
         try await pool.read { db in
-            try FeedTable.page(db, since: since, datasets: datasets, excludingOrigin: node, limit: limit)
+            try FeedTable.page(
+                db, since: since, datasets: datasets, excludingOrigin: node, limit: limit, maxBytes: maxBytes)
         }
     }
 
@@ -48,7 +57,7 @@ extension HubStore {
         try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT node, cursor, last_pull_ms FROM downlinks")
             let nodes = Dictionary(
-                rows.map { row in (row[0] as String, DownlinkRecord(cursor: row[1], lastPullMs: row[2])) },
+                rows.map { row in (row[0] as String, DownlinkRecord(row: row)) },
                 uniquingKeysWith: { first, _ in first })  // never trap on two canonically equivalent ids
             return (try FeedTable.head(db), nodes)
         }

@@ -13,14 +13,31 @@ public struct RejectedChange: Sendable, Hashable {
 extension HubStore {
     /// Every node the hub has heard from (or recorded a rejection for), by id.
     public func nodes() async throws -> [String: HubNodeRecord] {
-        let records = try await pool.read { db in try HubNodeRecord.fetchAll(db) }
+        let records = try await pool.read { db in
+            let held = try HeldChangeTable.summary(db)
+            return try HubNodeRecord.fetchAll(db).map { record in
+                var record = record
+                if let figures = held[record.id] {
+                    record.heldChanges = figures.count
+                    record.oldestHeldMs = figures.oldestMs
+                }
+                return record
+            }
+        }
         // Rows are keyed by bytes, a Swift dictionary by canonical equivalence: two such ids must not trap.
         return Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// One node's stored state, or nil if the hub never heard from it.
     public func node(_ id: String) async throws -> HubNodeRecord? {
-        try await pool.read { db in try HubNodeRecord.fetch(db, id: id) }
+        try await pool.read { db in
+            guard var record = try HubNodeRecord.fetch(db, id: id) else { return nil }
+            let usage = try HeldChangeTable.usage(db, node: id)
+            record.heldChanges = UInt64(max(0, usage.count))
+            record.oldestHeldMs = try Int64.fetchOne(
+                db, sql: "SELECT MIN(data_ms) FROM held_changes WHERE node = ?", arguments: [id])
+            return record
+        }
     }
 
     /// The merged state of a record, or nil if the hub holds none.
@@ -36,6 +53,15 @@ extension HubStore {
     /// Conflicts, newest first, optionally for one dataset and key.
     public func conflicts(dataset: String?, key: String?, limit: Int) async throws -> [StoredConflict] {
         try await pool.read { db in try ConflictTable.list(db, dataset: dataset, key: key, limit: limit) }
+    }
+
+    /// One page of conflicts newest first (ids below `before`), bounded in count and in bytes.
+    public func conflictPage(
+        dataset: String?, key: String?, limit: Int, before: Int64?, maxBytes: Int = ConflictTable.maxPageBytes
+    ) async throws -> ConflictPage {
+        try await pool.read { db in
+            try ConflictTable.page(db, dataset: dataset, key: key, limit: limit, before: before, maxBytes: maxBytes)
+        }
     }
 
     /// Refused changes, newest first, optionally for one node.

@@ -26,14 +26,14 @@ extension HubStore {
         try await pool.write { db in
             var expired = 0
             if let grace = replacingAfterMs {
-                expired = try CredentialTable.expire(db, name: name, atMs: nowMs + max(0, grace))
+                expired = try CredentialTable.expire(db, name: name, atMs: nowMs.saturatingAdd(max(0, grace)))
             }
             try CredentialTable.insert(db, name: name, role: role, hash: CredentialToken.hash(token), nowMs: nowMs)
             var detail = AuditDetail()
             detail.add("action", replacingAfterMs == nil ? "create" : "rotate")
             detail.add("role", role.rawValue)
             if let grace = replacingAfterMs {
-                detail.add("old_valid_until_ms", nowMs + max(0, grace))
+                detail.add("old_valid_until_ms", nowMs.saturatingAdd(max(0, grace)))
                 detail.add("old_credentials", Int64(expired))
             }
             var audit = try AuditWriter(db)

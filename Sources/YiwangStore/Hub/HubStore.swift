@@ -25,13 +25,16 @@ public final class HubStore: Sendable {
     }
 
     /// Applies a node's batch in one write transaction and returns the acknowledgement with what it did.
-    /// `grants` are the datasets the topology grants to `batch.node`; `policies` each dataset's merge policy.
-    public func apply(batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64)
-        async throws -> BatchOutcome
-    {
+    /// `grants` are the datasets the topology grants to `batch.node`; `policies` each dataset's merge policy;
+    /// `scope` the nodes a vector may count (the topology; `.open` checks only the sender and high waters).
+    public func apply(
+        batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64,
+        scope: ClaimScope = .open
+    ) async throws -> BatchOutcome {
         let limits = BatchApplier.Limits(maxClockAheadMs: maxClockAheadMs)
         let outcome = try await pool.write { db in
-            var applier = BatchApplier(batch: batch, policies: policies, grants: grants, nowMs: nowMs, limits: limits)
+            var applier = BatchApplier(
+                batch: batch, policies: policies, grants: grants, nowMs: nowMs, limits: limits, scope: scope)
             return try applier.run(db)
         }
         log(outcome, batch: batch)
@@ -39,12 +42,14 @@ public final class HubStore: Sendable {
     }
 
     /// The same as `apply`, blocking the calling thread (for benchmarks and tools).
-    public func applySync(batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64)
-        throws -> BatchOutcome
-    {
+    public func applySync(
+        batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64,
+        scope: ClaimScope = .open
+    ) throws -> BatchOutcome {
         let limits = BatchApplier.Limits(maxClockAheadMs: maxClockAheadMs)
         let outcome = try pool.write { db in
-            var applier = BatchApplier(batch: batch, policies: policies, grants: grants, nowMs: nowMs, limits: limits)
+            var applier = BatchApplier(
+                batch: batch, policies: policies, grants: grants, nowMs: nowMs, limits: limits, scope: scope)
             return try applier.run(db)
         }
         log(outcome, batch: batch)

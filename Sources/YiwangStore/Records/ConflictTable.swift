@@ -9,6 +9,13 @@ public struct StoredConflict: Sendable, Hashable {
     public var conflict: ConflictRecord
 }
 
+/// One page of the conflict log, newest first.
+public struct ConflictPage: Sendable, Hashable {
+    public var items: [StoredConflict]
+    /// True when older conflicts remain: ask again with `before` = the last item's id.
+    public var more: Bool
+}
+
 /// The conflict log: every pair of concurrent versions a replica resolved, winner and loser in full.
 public enum ConflictTable {
     public static func createTable(_ db: Database) throws {
@@ -39,6 +46,19 @@ public enum ConflictTable {
     public static func list(_ db: Database, dataset: String?, key: String?, limit: Int = 100) throws
         -> [StoredConflict]
     {
+        try page(db, dataset: dataset, key: key, limit: limit).items
+    }
+
+    /// The most stored bytes of conflicts one page carries (a page holds at least one, whatever its size):
+    /// 10,000 conflicts of two 1 MiB values each would otherwise make a 20 GB answer.
+    public static let maxPageBytes = 8 << 20
+
+    /// Conflicts newest first, with ids below `before` if given: at most `limit` of them and no more than
+    /// `maxBytes` of stored versions unless the first alone is larger; `more` says whether older ones remain.
+    public static func page(
+        _ db: Database, dataset: String?, key: String?, limit: Int = 100, before: Int64? = nil,
+        maxBytes: Int = maxPageBytes
+    ) throws -> ConflictPage {
         var sql = "SELECT id, recorded_at_ms, resolution, versions FROM conflicts"
         var clauses: [String] = []
         var arguments: StatementArguments = []
@@ -50,15 +70,33 @@ public enum ConflictTable {
             clauses.append("key = ?")
             _ = arguments.append(contentsOf: [key])
         }
-        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        sql += " ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))"
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            let versions = try VersionListCodec.decode([UInt8](row[3] as Data))
-            let resolution = ConflictRecord.Resolution(rawValue: row[2]) ?? .lastWriterWins
-            return StoredConflict(
-                id: row[0], recordedAtMs: row[1],
-                conflict: ConflictRecord(winner: versions[0], loser: versions[1], resolution: resolution))
+        if let before {
+            clauses.append("id < ?")
+            _ = arguments.append(contentsOf: [before])
         }
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        let limit = max(1, min(limit, 10_000))
+        sql += " ORDER BY id DESC LIMIT \(limit + 1)"
+        var items: [StoredConflict] = []
+        var bytes = 0
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            let blob = row[3] as Data
+            bytes += blob.count
+            if items.count == limit || (!items.isEmpty && bytes > maxBytes) {
+                return ConflictPage(items: items, more: true)
+            }
+            let versions = try VersionListCodec.decode([UInt8](blob))
+            guard versions.count >= 2 else {
+                throw YiwangError.storage("conflict \(row[0] as Int64) holds \(versions.count) versions, not 2")
+            }
+            let resolution = ConflictRecord.Resolution(rawValue: row[2]) ?? .lastWriterWins
+            items.append(
+                StoredConflict(
+                    id: row[0], recordedAtMs: row[1],
+                    conflict: ConflictRecord(winner: versions[0], loser: versions[1], resolution: resolution)))
+        }
+        return ConflictPage(items: items, more: false)
     }
 
     public static func count(_ db: Database) throws -> Int {

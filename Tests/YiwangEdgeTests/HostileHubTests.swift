@@ -1,0 +1,140 @@
+import Foundation
+import Synchronization
+import Testing
+import YiwangCore
+@testable import YiwangEdge
+import YiwangStore
+import YiwangTesting
+
+/// Issue 13, classes 2 and 3 at the edge: a hub's acknowledgement is believed only as far as the node can
+/// check it, its numbers never trap the node, and a feed cursor moves back only on the hub's explicit reset.
+@Suite("Hostile hub")
+struct HostileHubTests {
+    static let hostileAcks: [String] = [
+        #"{"highWater":18446744073709551615,"rejected":[],"hubClockMs":0}"#,
+        #"{"highWater":9223372036854775808,"rejected":[],"hubClockMs":0}"#,
+        #"{"highWater":0,"expectedSeq":0,"rejected":[],"hubClockMs":0}"#,
+        #"{"highWater":0,"expectedSeq":18446744073709551615,"rejected":[],"hubClockMs":0}"#,
+        #"{"highWater":0,"expectedSeq":9223372036854775807,"rejected":[],"hubClockMs":0}"#,
+        #"{"highWater":1,"rejected":[{"seq":18446744073709551615,"error":"x","message":"y"}],"hubClockMs":0}"#,
+        #"{"highWater":1,"rejected":[{"seq":0,"error":"x","message":"y"}],"hubClockMs":0}"#,
+        #"{"highWater":1,"rejected":[],"hubClockMs":-9223372036854775808}"#,
+        #"{"highWater":1,"rejected":[],"hubClockMs":9223372036854775807}"#,
+    ]
+
+    @Test(
+        "an acknowledgement with extreme numbers: the edge keeps running, counts it, acknowledges nothing unsent",
+        .timeLimit(.minutes(1)), arguments: hostileAcks)
+    func extremeAck(_ ack: String) async throws {
+        let hub = FakeHub()
+        hub.set { $0.hostileAcks = Array(repeating: Array(ack.utf8), count: 3) }
+        let status = UplinkStatus()
+        try await withUplink(hub, status: status) { store in
+            _ = try await store.apply([put("a"), put("b")])
+            #expect(try await eventually(20) { hub.snapshot.hostileAcks.isEmpty })
+            #expect(try store.summary().ackedThrough <= 2)
+            // Once the hub answers honestly, everything written reaches it, numbered as written.
+            _ = try await store.apply(put("c"))
+            #expect(try await eventually(20) { try store.summary().ackedThrough == 3 })
+            let summary = try store.summary()
+            #expect(summary.highestSeq == 3 && summary.backlog == 0)
+        }
+        #expect(Set(hub.snapshot.applied.keys) == [1, 2, 3])
+        #expect(status.snapshot.refusedAcks >= 1)
+    }
+
+    @Test(
+        "an acknowledgement beyond what was sent never marks the unsent entries acknowledged",
+        .timeLimit(.minutes(1)))
+    func overAcknowledged() async throws {
+        let hub = FakeHub()
+        hub.set { $0.overAcknowledgeOnce = 5 }
+        let status = UplinkStatus()
+        try await withUplink(hub, maxBatchChanges: 5, status: status) { store in
+            _ = try await store.apply((0..<10).map { put("k\($0)") })
+            #expect(try await eventually(15) { hub.snapshot.applied.count == 10 })
+            #expect(try await eventually(15) { try store.summary().ackedThrough == 10 })
+        }
+        #expect(Set(hub.snapshot.applied.keys) == Set(1...10))
+        #expect(status.snapshot.refusedAcks >= 1)
+    }
+
+    @Test("the ack rules, case by case")
+    func ackRules() {
+        let check = AckCheck(sentThrough: 10, firstSeq: 6, lastSeq: 10)
+        func ack(_ highWater: UInt64, expected: UInt64? = nil, rejected: [UInt64] = [], clock: Int64 = 0) -> SyncAck {
+            SyncAck(
+                highWater: highWater, expectedSeq: expected,
+                rejected: rejected.map { .init(seq: $0, error: "e", message: "m") }, hubClockMs: clock)
+        }
+        #expect(check.check(ack(10)) == .accept(highWater: 10, rejected: [], problem: nil))
+        #expect(check.check(ack(3)) == .accept(highWater: 3, rejected: [], problem: nil))  // the hub holds less
+        guard case .accept(10, [], .some) = check.check(ack(.max)) else { Issue.record("beyond sent"); return }
+        #expect(check.check(ack(0, expected: 1)) == .rewind(expectedSeq: 1))
+        #expect(check.check(ack(0, expected: 11)) == .rewind(expectedSeq: 11))
+        for bad in [0, 12, UInt64.max] {
+            guard case .refuse = check.check(ack(0, expected: bad)) else { Issue.record("expected \(bad)"); return }
+        }
+        for clock in [Int64.min, -1, Millis.maxWallMs + 1, .max] {
+            guard case .refuse = check.check(ack(10, clock: clock)) else { Issue.record("clock \(clock)"); return }
+        }
+        guard case .accept(10, let kept, .some) = check.check(ack(10, rejected: [7, 5, 11, .max])) else {
+            Issue.record("stray rejections")
+            return
+        }
+        #expect(kept.map(\.seq) == [7])
+        let heartbeat = AckCheck(sentThrough: .max, firstSeq: 1, lastSeq: nil)
+        #expect(heartbeat.check(ack(.max, expected: .max)) == .rewind(expectedSeq: .max))
+    }
+}
+
+/// A downlink transport answering a fixed list of feed responses, one per pull.
+final class ScriptedFeed: DownlinkTransport, Sendable {
+    let answers: Mutex<[FeedResponse]>
+    init(_ answers: [FeedResponse]) { self.answers = Mutex(answers) }
+
+    func fetchChanges(
+        node: String, since: Int64, limit: Int, waitSeconds: Int,
+        completion: @escaping @Sendable (Result<FeedResponse, YiwangError>) -> Void
+    ) {
+        let next = answers.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        completion(next.map { .success($0) } ?? .failure(.transport("no more answers")))
+    }
+}
+
+@Suite("Hostile feed")
+struct HostileFeedTests {
+    static func page(cursor: Int64?, head: Int64?, reset: Bool = false) -> FeedResponse {
+        FeedResponse(
+            status: 200, body: VersionListCodec.encode([]), cursor: cursor, more: false, head: head, reset: reset)
+    }
+
+    @Test(
+        "a feed cursor moves back or past the head only on the hub's explicit reset", .timeLimit(.minutes(1)))
+    func cursorRules() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try openStore(dir)
+            let configuration = EdgeConfiguration(
+                nodeID: "430100", hubURL: "http://127.0.0.1:9", dataDirectory: dir.path, datasets: ["population"])
+            let feed = ScriptedFeed([
+                Self.page(cursor: 10, head: 10),
+                Self.page(cursor: 4, head: 10),  // backwards, no reset
+                Self.page(cursor: 20, head: 12),  // past the head
+                Self.page(cursor: -1, head: 10),
+                Self.page(cursor: Int64.max, head: Int64.min),
+                Self.page(cursor: 3, head: 3, reset: true),
+            ])
+            let service = DownlinkService(
+                configuration: configuration, store: store, transport: feed, logger: testLogger)
+            _ = try await service.pullOnce(wait: false)
+            #expect(try store.downlinkCursor() == 10)
+            for _ in 0..<4 {
+                await #expect(throws: YiwangError.self) { _ = try await service.pullOnce(wait: false) }
+                #expect(try store.downlinkCursor() == 10)
+            }
+            #expect(service.refusedPages.load(ordering: .relaxed) == 4)
+            _ = try await service.pullOnce(wait: false)
+            #expect(try store.downlinkCursor() == 3)
+        }
+    }
+}
