@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "yiwang-bench", targets: ["yiwang-bench"]),
         .library(name: "YiwangCore", targets: ["YiwangCore"]),
         .library(name: "YiwangTesting", targets: ["YiwangTesting"]),
+        // Preloaded with libfaketime by the clock-skew tests and chaos drills (Sources/CFaketimeFix).
+        .library(name: "YiwangFaketimeFix", type: .dynamic, targets: ["CFaketimeFix"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -33,6 +35,8 @@ let package = Package(
         // C shims: zlib (inflate/deflate macros) and libcurl (variadic setopt).
         .target(name: "CZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // libfaketime's timerfd bug worked around, for processes run under a fake clock in tests.
+        .target(name: "CFaketimeFix"),
 
         // Pure logic, no I/O: vectors, clocks, merge rules, wire format, classification, backoff.
         .target(

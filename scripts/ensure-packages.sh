@@ -2,7 +2,7 @@
 # Installs the Debian packages Yiwang builds against, if missing. Sourced by scripts/test and scripts/demo.
 # As root it installs them; otherwise it stops and prints the exact command to run.
 yiwang_ensure_packages() {
-  local needed=(libsqlite3-dev libcurl4-openssl-dev zlib1g-dev "$@")
+  local needed=(libsqlite3-dev libcurl4-openssl-dev zlib1g-dev faketime "$@")
   local missing=()
   for pkg in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

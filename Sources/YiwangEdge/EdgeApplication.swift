@@ -20,9 +20,12 @@ public enum EdgeApplication {
         try configuration.validate()
         var logger = logger
         logger[metadataKey: "yiwang.node"] = .string(configuration.nodeID)
+        // The node runs on the hub's time, measured on every exchange (README "Clocks").
+        let clock = HubReferencedClock(local: EdgeWallClock(), elapsed: SystemElapsedClock())
         let store = try EdgeStore(
             directory: configuration.dataDirectory, nodeID: configuration.nodeID, policies: configuration.policies,
-            logger: logger)
+            wallClock: clock, logger: logger)
+        if let saved = try store.savedClockReference(bootID: SystemElapsedClock.bootID) { clock.restore(saved) }
         let status = UplinkStatus()
         let transport =
             transport ?? CurlSyncTransport(url: configuration.syncURL, configuration: configuration.transport.curl)

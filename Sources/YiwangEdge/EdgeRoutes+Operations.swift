@@ -32,17 +32,20 @@ extension EdgeRoutes {
     func statusResponse() throws -> Response {
         let summary = try store.summary()
         let uplink = status.snapshot
-        let now = EdgeWallClock().nowMs()
-        return .json(
-            EdgeStatus(
-                nodeId: store.nodeID, datasets: configuration.datasets, backlog: summary.backlog,
-                oldestPendingMs: summary.oldestPendingMs,
-                oldestPendingAgeMs: summary.oldestPendingMs.map { max(0, now.saturatingSubtract($0)) },
-                lastSyncMs: uplink.lastContactMs ?? summary.lastSyncMs, hubReachable: uplink.hubReachable,
-                lastError: uplink.lastError ?? summary.lastError, quarantined: summary.quarantined,
-                highestSeq: summary.highestSeq, ackedThrough: summary.ackedThrough,
-                hubClockOffsetMs: uplink.hubClockOffsetMs,
-                downlink: DownlinkStatus(try store.downlinkSummary(), nowMs: now)))
+        let now = store.nowMs()  // the hub's time, as the commit times are
+        let clockNote = store.referenceClock?.skewMs.flatMap { ClockReference.skewDescription($0) }
+        var status = EdgeStatus(
+            nodeId: store.nodeID, datasets: configuration.datasets, backlog: summary.backlog,
+            oldestPendingMs: summary.oldestPendingMs,
+            oldestPendingAgeMs: summary.oldestPendingMs.map { max(0, now.saturatingSubtract($0)) },
+            lastSyncMs: uplink.lastContactMs ?? summary.lastSyncMs, hubReachable: uplink.hubReachable,
+            lastError: uplink.lastError ?? summary.lastError ?? clockNote, quarantined: summary.quarantined,
+            highestSeq: summary.highestSeq, ackedThrough: summary.ackedThrough,
+            hubClockOffsetMs: uplink.hubClockOffsetMs,
+            downlink: DownlinkStatus(try store.downlinkSummary(), nowMs: now))
+        status.oldestQuarantinedAgeMs = summary.oldestQuarantinedMs.map { max(0, now.saturatingSubtract($0)) }
+        status.clock = clockNote
+        return .json(status)
     }
 
     func quarantineList() throws -> Response {
@@ -105,10 +108,14 @@ struct EdgeStatus: Encodable, Sendable {
     var hubClockOffsetMs: Int64?
     /// The downlink from the hub: cursor, lag and last pull (see `DownlinkStatus`).
     var downlink: DownlinkStatus? = nil
+    /// Age of the oldest change the hub refused (quarantined here; the hub lacks it); nil if none.
+    var oldestQuarantinedAgeMs: Int64? = nil
+    /// What is wrong with the local clock ("clock 2h ahead of the hub ..."), nil while it is right.
+    var clock: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case nodeId, datasets, backlog, oldestPendingMs, oldestPendingAgeMs, lastSyncMs, hubReachable, lastError
-        case quarantined, highestSeq, ackedThrough, hubClockOffsetMs, downlink
+        case quarantined, highestSeq, ackedThrough, hubClockOffsetMs, downlink, oldestQuarantinedAgeMs, clock
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -126,5 +133,7 @@ struct EdgeStatus: Encodable, Sendable {
         try c.encode(ackedThrough, forKey: .ackedThrough)
         try c.encode(hubClockOffsetMs, forKey: .hubClockOffsetMs)
         try c.encode(downlink, forKey: .downlink)
+        try c.encode(oldestQuarantinedAgeMs, forKey: .oldestQuarantinedAgeMs)
+        try c.encode(clock, forKey: .clock)
     }
 }

@@ -50,6 +50,7 @@ public struct EdgeRoutes: Sendable {
         apps.get("/v1/datasets/:dataset/digest") { _, context in try self.digest(context) }
         apps.get("/v1/quarantine") { _, _ in try self.quarantineList() }
         apps.post("/v1/quarantine/:seq/requeue") { _, context in try await self.requeue(context) }
+        writers.post("/v1/quarantine/:seq/drop") { request, context in try await self.drop(request, context) }
         apps.post("/v1/downlink/resync") { _, _ in try await self.resyncDownlink() }
         open.get("/healthz") { _, _ in Response.rawJSON("{\"status\":\"ok\"}") }
         open.get("/metrics") { _, _ in

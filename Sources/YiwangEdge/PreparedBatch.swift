@@ -10,7 +10,9 @@ struct PreparedBatch: Sendable {
     static func encode(_ batch: OutboxBatch, store: EdgeStore, nowMs: Int64) -> [UInt8] {
         let report = NodeReport(
             backlog: batch.backlog, oldestPendingMs: batch.oldestPendingMs,
-            oldestAfterBatchMs: batch.oldestAfterBatchMs, clockMs: nowMs, hlc: store.currentHLC)
+            oldestAfterBatchMs: batch.oldestAfterBatchMs, clockMs: nowMs, hlc: store.currentHLC,
+            quarantined: batch.quarantined, oldestQuarantinedMs: batch.oldestQuarantinedMs,
+            clockSkewMs: store.referenceClock?.skewMs)
         return BatchCodec.encode(
             SyncBatch(node: store.nodeID, firstSeq: batch.firstSeq, report: report, changes: batch.changes))
     }

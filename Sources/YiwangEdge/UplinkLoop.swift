@@ -27,6 +27,9 @@ struct UplinkLoop {
     var prepared: PreparedBatch?
     /// The last acknowledgement being recorded in the outbox while the next batch is already on its way.
     var recordingAck: Task<Void, any Error>?
+    /// When the clock reference was last saved (elapsed ms) and the skew saved then.
+    var clockSaved: (atElapsedMs: Int64, skewMs: Int64)?
+    let bootID = SystemElapsedClock.bootID
 
     init(service: UplinkService) {
         self.service = service
@@ -86,6 +89,7 @@ struct UplinkLoop {
             ? PreparedBatch.start(after: batch, service: service, maxChanges: batchLimit) : nil
         defer { lookahead?.cancel() }
         let started = ContinuousClock.now
+        let sent = store.referenceClock?.elapsedMs()
         if let last = batch.entries.last?.seq { sentThrough = max(sentThrough, last) }  // it may arrive, answered or not
         let (status, body) = try await service.transport.postBatch(bytes, node: store.nodeID)
         try await finishRecordingAck()  // whatever the answer, the previous ack is recorded before acting on it
@@ -98,6 +102,7 @@ struct UplinkLoop {
             } catch {
                 throw YiwangError.transport("the hub answered 200 with a body that is not a sync acknowledgement")
             }
+            await measureClock(hubMs: ack.hubClockMs, sentElapsedMs: sent)
             try await apply(ack, to: batch)
             if let lookahead, let next = await lookahead.value, next.batch.firstSeq == cursor {
                 prepared = next
@@ -118,11 +123,14 @@ struct UplinkLoop {
     private mutating func reportStatusIfDue() async {
         let now = service.nowMs()
         guard let cursor, now - lastContactMs >= uplink.heartbeatIntervalMs else { return }
-        guard let pending = try? service.store.summary(), pending.backlog > 0 else { return }
+        guard let pending = try? service.store.summary(), pending.backlog > 0 || pending.quarantined > 0 else { return }
         let report = NodeReport(
             backlog: pending.backlog, oldestPendingMs: pending.oldestPendingMs,
-            oldestAfterBatchMs: pending.oldestPendingMs, clockMs: now, hlc: service.store.currentHLC)
+            oldestAfterBatchMs: pending.oldestPendingMs, clockMs: now, hlc: service.store.currentHLC,
+            quarantined: pending.quarantined, oldestQuarantinedMs: pending.oldestQuarantinedMs,
+            clockSkewMs: service.store.referenceClock?.skewMs)
         let beat = SyncBatch(node: service.store.nodeID, firstSeq: cursor, report: report, changes: [])
+        let sent = service.store.referenceClock?.elapsedMs()
         guard let (status, body) = try? await service.transport.postBatch(BatchCodec.encode(beat), node: beat.node),
             status == 200, let ack = try? JSONCoding.decoder.decode(SyncAck.self, from: Data(body))
         else { return }
@@ -131,6 +139,7 @@ struct UplinkLoop {
             _ = distrusted(why)
             return
         }
+        await measureClock(hubMs: ack.hubClockMs, sentElapsedMs: sent)
         lastContactMs = now
         service.metrics.heartbeats.increment()
         if case .rewind(let expected) = verdict, expected != cursor {
@@ -154,7 +163,7 @@ struct UplinkLoop {
         if case .refuse(let why) = verdict { throw distrusted(why) }
         lastContactMs = now
         failures = 0
-        service.status.reached(atMs: now, hubClockMs: ack.hubClockMs)
+        service.status.reached(atMs: now, hubClockOffsetMs: hubClockOffset(hubMs: ack.hubClockMs, nowMs: now))
         if case .rewind(let expected) = verdict {
             service.metrics.rewinds.increment()
             logger.notice(

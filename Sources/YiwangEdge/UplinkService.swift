@@ -50,5 +50,6 @@ public final class UplinkService: Service, Sendable {
         }
     }
 
-    func nowMs() -> Int64 { EdgeWallClock().nowMs() }
+    /// The node's time: the hub's, when the store runs on a `HubReferencedClock`.
+    func nowMs() -> Int64 { store.nowMs() }
 }

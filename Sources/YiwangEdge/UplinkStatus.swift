@@ -8,7 +8,7 @@ public final class UplinkStatus: Sendable {
         public var hubReachable: Bool?
         public var lastContactMs: Int64?
         public var lastError: String?
-        /// The hub's clock minus this node's, from the last answer.
+        /// The hub's clock minus this node's local wall clock, from the last answer.
         public var hubClockOffsetMs: Int64?
         /// Hub acknowledgements (or parts of them) this node did not believe, since it started.
         public var refusedAcks = 0
@@ -20,12 +20,12 @@ public final class UplinkStatus: Sendable {
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 
-    func reached(atMs: Int64, hubClockMs: Int64) {
+    func reached(atMs: Int64, hubClockOffsetMs: Int64) {
         state.withLock {
             $0.hubReachable = true
             $0.lastContactMs = atMs
             $0.lastError = nil
-            $0.hubClockOffsetMs = hubClockMs.saturatingSubtract(atMs)
+            $0.hubClockOffsetMs = hubClockOffsetMs
         }
     }
 

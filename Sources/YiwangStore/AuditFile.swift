@@ -13,10 +13,14 @@ public enum AuditFile {
     public static func verify(path: String, expecting: AuditHead? = nil) throws -> (Kind, AuditVerification) {
         try open(path).read { db in
             if try db.tableExists("audit") { return (.hub, try AuditTable.verify(db, expecting: expecting)) }
-            if try db.tableExists("outbox_ledger") { return (.edge, try OutboxLedger.verify(db, expecting: expecting)) }
-            if try db.tableExists("outbox"), try db.columns(in: "outbox").contains(where: { $0.name == "hash" }) {
-                // A file from before the ledger (read-only here, so not migrated): gaps checked by the count.
-                return (.edge, try OutboxChain.verify(db, expecting: expecting))
+            let ledger = try db.tableExists("outbox_ledger")
+            let chained = try db.tableExists("outbox") && db.columns(in: "outbox").contains { $0.name == "hash" }
+            if ledger || chained {
+                // Without the ledger (a file from before it, read-only here so not migrated): gaps by the count.
+                let outbox = ledger
+                    ? try OutboxLedger.verify(db, expecting: expecting) : try OutboxChain.verify(db, expecting: expecting)
+                let drops = try QuarantineDropLog.verify(db)
+                return (.edge, outbox.isIntact && !drops.isIntact ? drops : outbox)
             }
             throw YiwangError.storage("\(path) holds neither a hub audit log nor a node outbox chain")
         }

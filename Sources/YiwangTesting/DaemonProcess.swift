@@ -16,14 +16,24 @@ public final class DaemonProcess: Sendable {
         return URL(fileURLWithPath: exe).deletingLastPathComponent().path
     }
 
-    /// Starts `product` with `arguments`; its stdout and stderr go to `logPath`.
-    public init(_ product: String, arguments: [String], logPath: String, environment: [String: String] = [:]) throws {
+    /// Starts `product` with `arguments`; its stdout and stderr go to `logPath`. With a `launcher` (e.g.
+    /// `FakeTime.launcher`), the product is started through it (same process: the launcher execs it).
+    public init(
+        _ product: String, arguments: [String], logPath: String, environment: [String: String] = [:],
+        launcher: [String] = []
+    ) throws {
         self.product = product
         self.logPath = logPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "\(Self.binDirectory)/\(product)")
-        process.arguments = arguments
+        let path = "\(Self.binDirectory)/\(product)"
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: first)
+            process.arguments = Array(launcher.dropFirst()) + [path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         process.environment = env

@@ -21,6 +21,8 @@ struct NodeCommand: ParsableCommand {
         var highestSeq: UInt64
         var ackedThrough: UInt64
         var hubClockOffsetMs: Int64?
+        var oldestQuarantinedAgeMs: Int64?
+        var clock: String?
     }
 
     func run() throws {
@@ -38,8 +40,14 @@ struct NodeCommand: ParsableCommand {
             print("hub reachable   \(reachable)\(s.lastSyncMs.map { " (last sync \(AgeFormat.short(ms: now - $0)) ago)" } ?? "")")
             print("backlog         \(s.backlog) changes not yet at the hub" + (s.oldestPendingAgeMs.map { ", oldest \(AgeFormat.short(ms: $0))" } ?? ""))
             print("outbox          written through seq \(s.highestSeq), acknowledged through \(s.ackedThrough)")
-            print("quarantined     \(s.quarantined)" + (s.quarantined > 0 ? "  (yiwangctl quarantine list)" : ""))
+            print(
+                "quarantined     \(s.quarantined)"
+                    + (s.quarantined > 0
+                        ? " refused by the hub, not at the province"
+                            + (s.oldestQuarantinedAgeMs.map { ", oldest \(AgeFormat.short(ms: $0))" } ?? "")
+                            + "  (yiwangctl quarantine list / requeue / drop)" : ""))
             if let offset = s.hubClockOffsetMs { print("clock offset    \(offset) ms from the hub") }
+            if let clock = s.clock { print("clock           \(clock)") }
             if let error = s.lastError { print("last error      \(error)") }
         }
     }
@@ -47,8 +55,8 @@ struct NodeCommand: ParsableCommand {
 
 struct QuarantineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "quarantine", abstract: "Changes the hub refused: list them, or re-queue one after fixing the cause.",
-        subcommands: [List.self, Requeue.self], defaultSubcommand: List.self)
+        commandName: "quarantine", abstract: "Changes the hub refused: list them, re-queue one after fixing the cause, or drop one.",
+        subcommands: [List.self, Requeue.self, Drop.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List quarantined changes with the hub's reason.")
@@ -70,6 +78,26 @@ struct QuarantineCommand: ParsableCommand {
                 for e in answer.quarantined {
                     print("seq \(e.seq)  \(e.dataset)/\(e.key)  by \(e.actor)  refused: \(e.reason)")
                 }
+            }
+        }
+    }
+
+    struct Drop: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Discard a quarantined change for good, with a reason recorded in the node's audited drop log.")
+        @OptionGroup var endpoints: Endpoints
+        @Argument(help: "The quarantined entry's seq.") var seq: UInt64
+        @Option(help: "Why it is discarded (recorded with your name).") var reason: String
+        @Option(help: "Who discards it (default: $USER).") var actor: String?
+
+        func run() throws {
+            try runReportingFailure {
+                let url = try endpoints.edgeURL() + "/v1/quarantine/\(seq)/drop"
+                let who = actor ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+                let body = try JSONEncoder().encode(["reason": reason])
+                let answer = try endpoints.client().call(
+                    "POST", url, headers: [("X-Actor", who), ("Content-Type", "application/json")], body: Array(body))
+                print(prettyJSON(answer.body))
             }
         }
     }

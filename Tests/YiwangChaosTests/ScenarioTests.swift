@@ -33,17 +33,20 @@ import YiwangTesting
             var processEvents: [String: [NemesisEvent]] = [:]
             for event in schedule.events {
                 switch event.action {
-                case .killEdge(let node), .pauseEdge(let node): processEvents[node, default: []].append(event)
-                case .killHub: processEvents["hub", default: []].append(event)
+                case .killEdge(let node), .pauseEdge(let node), .skewEdge(let node, _):
+                    processEvents[node, default: []].append(event)
+                case .killHub, .pauseHub: processEvents["hub", default: []].append(event)
                 default: break
                 }
             }
             for events in processEvents.values {
-                for (a, b) in zip(events, events.dropFirst()) { #expect(a.endMs <= b.startMs, "seed \(seed)") }
+                for (a, b) in zip(events, events.dropFirst()) {
+                    #expect(a.endMs <= b.startMs, "seed \(seed): \(a.label) and \(b.label) overlap")
+                }
             }
         }
         let all: Set = ["node", "city", "half", "one_way", "flap", "latency", "cut_responses", "kill_edge",
-                        "pause_edge", "kill_hub"]
+                        "pause_edge", "kill_hub", "clock_skew", "pause_hub"]
         #expect(labels == all)
     }
 
@@ -120,7 +123,26 @@ import YiwangTesting
         print(report.summary)
         #expect(report.ok, "\(report.summary)\n\(report.result.violations.joined(separator: "\n"))")
         #expect(report.result.acked > 100 && report.partitions + report.kills > 0)
+        #expect(report.schedule.contains { $0.label == "clock_skew" } && report.schedule.contains { $0.label == "pause_hub" })
+        #expect(report.result.falseRealtime == 0)
         if report.ok { directory.remove() }
+    }
+
+    @Test func realtimeWhileTheHubLacksAnAcknowledgedWriteIsCounted() {
+        var observation = Self.cleanObservation()
+        observation.samples = observation.samples.map { sample in
+            var sample = sample
+            sample.highWater = ["430100": 2, "430200": 1]
+            return sample
+        }
+        #expect(ScenarioChecker(detectionBoundMs: 3_000).check(observation).falseRealtime == 0)
+        // The hub still holds only seq 1 of 430100 at 6.5 s, although seq 2 was acknowledged at 0.2 s.
+        observation.samples[2].highWater["430100"] = 1
+        observation.skews = [CutInterval(node: "430100", startMs: 5_000, endMs: 7_000, label: "clock_skew")]
+        let result = ScenarioChecker(detectionBoundMs: 3_000).check(observation)
+        #expect(result.falseRealtime == 1 && result.falseRealtimeDuringSkew == 1)
+        #expect(!result.ok)
+        #expect(result.violations.contains { $0.hasPrefix("false realtime: 430100") })
     }
 
     /// Two nodes; 430100 writes `a` twice and `b` once, and is cut off from 1 s to 6 s.

@@ -32,6 +32,40 @@ import YiwangCore
         #expect(try BatchCodec.decode(BatchCodec.encode(beat)) == beat)
     }
 
+    @Test func aSkewBeyondAnyClockIsRefused() {
+        for skew in [Int64.min, Int64.max, Millis.maxWallMs + 1] {
+            var batch = Self.sampleBatch(changes: 1)
+            batch.report.clockSkewMs = skew
+            #expect(throws: YiwangError.self) { try BatchCodec.decode(BatchCodec.encode(batch)) }
+        }
+    }
+
+    @Test(arguments: [Int64(7_200_000), -7_200_000, -Millis.maxWallMs, Millis.maxWallMs, 0])
+    func theReportsTailRoundTrips(skewMs: Int64) throws {
+        var batch = Self.sampleBatch(changes: 3)
+        batch.report.quarantined = 2
+        batch.report.oldestQuarantinedMs = 1_699_999_000_000
+        batch.report.clockSkewMs = skewMs
+        #expect(try BatchCodec.decode(BatchCodec.encode(batch)) == batch)
+        var beat = SyncBatch(node: "430100", firstSeq: 7, report: batch.report, changes: [])
+        beat.report.quarantined = 0
+        beat.report.oldestQuarantinedMs = nil
+        #expect(try BatchCodec.decode(BatchCodec.encode(beat)) == beat)
+    }
+
+    @Test func aReportWithNothingToAddIsTheVersionOnePayload() throws {
+        // A batch from a node before the tail existed decodes, with nothing quarantined and no skew.
+        let batch = Self.sampleBatch(changes: 2)
+        var tailed = batch
+        tailed.report.clockSkewMs = 1
+        let plain = BatchCodec.encode(batch, compress: false)
+        let withTail = BatchCodec.encode(tailed, compress: false)
+        #expect(Array(withTail[13..<plain.count]) == Array(plain[13...]))
+        #expect(withTail.count == plain.count + 5)
+        let decoded = try BatchCodec.decode(plain)
+        #expect(decoded.report.quarantined == 0 && decoded.report.clockSkewMs == nil)
+    }
+
     @Test func compressionShrinksRepetitiveChanges() {
         let batch = Self.sampleBatch(changes: 1_000)
         #expect(BatchCodec.encode(batch).count * 2 < BatchCodec.encode(batch, compress: false).count)

@@ -12,6 +12,13 @@ import YiwangCore
             nowMs: now, thresholds: t)
     }
 
+    @Test func aNodeWithQuarantinedChangesIsNeverRealtime() {
+        let fresh = NodeObservation(lastContactMs: now - second, dataAsOfMs: now - second, quarantined: 1)
+        #expect(ConnectivityClassifier.classify(fresh, nowMs: now, thresholds: t) == .lagging)
+        let old = NodeObservation(lastContactMs: now - second, dataAsOfMs: now - 2 * 3_600_000, quarantined: 1)
+        #expect(ConnectivityClassifier.classify(old, nowMs: now, thresholds: t) == .stale)
+    }
+
     @Test func neverSeenNodesAreNever() {
         #expect(state(contact: nil, dataAsOf: nil) == .never)
     }

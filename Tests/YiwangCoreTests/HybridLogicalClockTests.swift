@@ -30,6 +30,23 @@ import YiwangCore
         #expect(clock.last == start)  // the refused reading did not move the clock
     }
 
+    @Test func aClockLeftHoursAheadReturnsToTheProvincesTime() {
+        let hub: Int64 = 1_800_000_000_000
+        var clock = HybridLogicalClock(last: HLCTimestamp(wallMs: hub + 2 * 3_600_000, logical: 4))
+        let moved = clock.rebase(toWallMs: hub)
+        #expect(moved)
+        let next = clock.tick(wallMs: hub + 10)
+        #expect(next == HLCTimestamp(wallMs: hub + 10))
+        var close = HybridLogicalClock(last: HLCTimestamp(wallMs: hub + 60_000))
+        let closeMoved = close.rebase(toWallMs: hub)
+        #expect(!closeMoved, "within the drift it never goes backwards")
+        let after = close.tick(wallMs: hub)
+        #expect(after > HLCTimestamp(wallMs: hub + 60_000))
+        var extreme = HybridLogicalClock(last: HLCTimestamp(wallMs: .max >> 16))
+        let extremeMoved = extreme.rebase(toWallMs: .min)
+        #expect(!extremeMoved, "a difference that overflows is no reading")
+    }
+
     @Test func logicalCounterOverflowCarriesIntoTheWallTime() {
         var clock = HybridLogicalClock(last: HLCTimestamp(wallMs: 50, logical: .max))
         let next = clock.tick(wallMs: 10)

@@ -113,7 +113,7 @@ import YiwangTesting
             configuration.appCredentials = try AppCredentials.load(path: try Self.credentialsFile(in: dir))
             let routes = EdgeRoutes(configuration: configuration, store: try openStore(dir), status: UplinkStatus())
             let registered = routes.router().routes.map(\.description)
-            #expect(registered.count == 11, "\(registered.sorted())")
+            #expect(registered.count == 12, "\(registered.sorted())")
             try await Application(router: routes.router()).test(.router) { client in
                 for route in registered {
                     let parts = route.split(separator: " ", maxSplits: 1)

@@ -39,7 +39,9 @@ struct LiveEdge {
     var process: DaemonProcess
     var baseURL: String
 
-    static func start(in directory: TemporaryDirectory, hubURL: String, extra: [String] = []) async throws -> LiveEdge {
+    static func start(
+        in directory: TemporaryDirectory, hubURL: String, extra: [String] = [], environment: [String: String] = [:]
+    ) async throws -> LiveEdge {
         let process = try DaemonProcess(
             "yiwang-edge",
             arguments: [
@@ -48,7 +50,8 @@ struct LiveEdge {
                 "--backoff-base", "20ms", "--backoff-cap", "300ms", "--linger", "5ms", "--connect-timeout", "1s",
                 "--total-timeout", "10s",
             ] + extra,
-            logPath: directory.file("edge.log"))
+            logPath: directory.file("edge.log"), environment: environment,
+            launcher: environment.isEmpty ? [] : FakeTime.launcher)
         return LiveEdge(process: process, baseURL: try await process.baseURL())
     }
 }

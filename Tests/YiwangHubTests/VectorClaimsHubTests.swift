@@ -54,6 +54,8 @@ import YiwangTesting
         #expect(try await hub.store.record(dataset: "population", key: "k") == nil)
         let report = String(decoding: try await hub.report().jsonBytes(), as: UTF8.self)
         #expect(report.contains(#""held":1"#))
+        // The hub does not hold the city's change yet: however fresh its report, the city is not real-time.
+        #expect(try await hub.status(of: Fixtures.city).state != .realtime)
 
         // Each of the other city's versions of k dominates the one before (as its own writes would).
         let chained = (1...5).map { i in
@@ -70,6 +72,7 @@ import YiwangTesting
         #expect(state.vector == VersionVector([Fixtures.city: 1, Fixtures.otherCity: 5]))
         #expect(try await hub.status(of: Fixtures.city).changesApplied == 1)
         #expect(try await hub.status(of: Fixtures.city).lastError == nil)  // no longer "held back"
+        #expect(try await hub.status(of: Fixtures.city).state == .realtime)
         #expect(try await hub.store.conflicts(dataset: "population", key: "k", limit: 10).isEmpty)
         let after = String(decoding: try await hub.report().jsonBytes(), as: UTF8.self)
         #expect(!after.contains(#""held":1"#))

@@ -38,6 +38,9 @@ public struct NemesisExecutor: Sendable {
         await end(event.action, name: name)
         let ended = recorder.nowMs
         // The cut starts once the fault is in force and ends once it is lifted (a restarted edge listens again).
+        if case .skewEdge(let node, _) = event.action {
+            recorder.skew(.init(node: node, startMs: applied, endMs: ending, label: event.label))
+        }
         for node in cluster.topology.ids where event.action.cutsOff(node) {
             let start = event.action.isKill ? started : applied
             recorder.cut(.init(node: node, startMs: start, endMs: max(ending, ended), label: event.label))
@@ -61,6 +64,18 @@ public struct NemesisExecutor: Sendable {
             cluster.signalEdge(node, SIGSTOP)
         case .killHub:
             await cluster.killHub()
+        case .skewEdge(let node, let offsetMs):
+            await cluster.killEdge(node)
+            await restartEdge(node, environment: ScenarioCluster.fakeTime(offsetMs: offsetMs))
+        case .pauseHub:
+            cluster.signalHub(SIGSTOP)
+        }
+    }
+
+    /// Starts the edge of `node` again (under `environment`), logging a failure.
+    func restartEdge(_ node: String, environment: [String: String] = [:]) async {
+        do { try await cluster.startEdge(node, environment: environment) } catch {
+            logger.error("edge restart failed", metadata: ["yiwang.node": "\(node)", "yiwang.error": "\(error)"])
         }
     }
 
@@ -80,6 +95,11 @@ public struct NemesisExecutor: Sendable {
             do { try await cluster.restartHub() } catch {
                 logger.error("hub restart failed", metadata: ["yiwang.error": "\(error)"])
             }
+        case .skewEdge(let node, _):
+            await cluster.killEdge(node)
+            await restartEdge(node)
+        case .pauseHub:
+            cluster.signalHub(SIGCONT)
         }
     }
 }
@@ -111,9 +131,13 @@ public struct ReportSampler: Sendable {
         else { return nil }
         let list = (json as? [[String: Any]]) ?? ((json as? [String: Any])?["nodes"] as? [[String: Any]]) ?? []
         var states: [String: String] = [:]
+        var highWater: [String: UInt64] = [:]
         for node in list {
             if let id = node["id"] as? String, let state = node["state"] as? String { states[id] = state }
+            if let id = node["id"] as? String, let held = node["highWater"] as? Int, held >= 0 {
+                highWater[id] = UInt64(held)
+            }
         }
-        return StateSample(atMs: at, states: states)
+        return StateSample(atMs: at, states: states, highWater: highWater)
     }
 }

@@ -14,6 +14,10 @@ public enum NemesisAction: Sendable, Hashable, Codable {
     case pauseEdge(node: String)
     /// SIGKILL of the hub; restarted on the same port when the event ends.
     case killHub
+    /// The edge restarted under libfaketime with its wall clock `offsetMs` off; restarted right when it ends.
+    case skewEdge(node: String, offsetMs: Int)
+    /// SIGSTOP of the hub; SIGCONT when the event ends.
+    case pauseHub
 
     public enum PartitionKind: String, Sendable, Hashable, Codable { case blackhole, down }
 
@@ -22,7 +26,7 @@ public enum NemesisAction: Sendable, Hashable, Codable {
         switch self {
         case .partition(let nodes, _, let direction): nodes.contains(node) && direction != .downstream
         case .killEdge(let target), .pauseEdge(let target): target == node
-        case .latency, .cutResponses, .killHub: false
+        case .latency, .cutResponses, .killHub, .skewEdge, .pauseHub: false
         }
     }
 
@@ -65,11 +69,17 @@ public struct NemesisSchedule: Sendable, Hashable, Codable {
     }
 
     public var partitions: Int { events.filter(\.action.isPartition).count }
+    public var clockSkews: Int { events.filter { if case .skewEdge = $0.action { true } else { false } }.count }
     public var kills: Int { events.filter(\.action.isKill).count }
 
     /// Events from 0.5 s to about 80% of `durationMs`, a new one every 0.3-1.5 s; process faults on one
     /// target never overlap (a paused edge is not also killed, the hub is killed once at a time).
-    public static func generate(seed: UInt64, topology: ScenarioTopology, durationMs: Int) -> NemesisSchedule {
+    ///
+    /// With `clock`, one node is also restarted with its clock hours off (±1-3 h) and the hub is frozen
+    /// (SIGSTOP) once, drawn from a second generator so the other events of a seed stay as they were.
+    public static func generate(
+        seed: UInt64, topology: ScenarioTopology, durationMs: Int, clock: Bool = true
+    ) -> NemesisSchedule {
         var rng = SplitMix64(seed: seed)
         var events: [NemesisEvent] = []
         var busyUntil: [String: Int] = [:]  // process faults per target ("hub" for the hub)
@@ -126,6 +136,48 @@ public struct NemesisSchedule: Sendable, Hashable, Codable {
             }
             time += Int.random(in: 300...1_500, using: &rng)
         }
+        if clock { events += clockEvents(seed: seed, topology: topology, durationMs: durationMs, around: events) }
         return NemesisSchedule(seed: seed, events: events.sorted { ($0.startMs, $0.label) < ($1.startMs, $1.label) })
+    }
+
+    /// A clock-skew restart of one node and a SIGSTOP of the hub, each at a time free of the other process
+    /// faults on its target.
+    static func clockEvents(seed: UInt64, topology: ScenarioTopology, durationMs: Int, around events: [NemesisEvent])
+        -> [NemesisEvent]
+    {
+        var rng = SplitMix64(seed: seed ^ 0xC10C_5EED)
+        let lastStart = max(600, durationMs * 7 / 10)
+        func free(_ target: String?, from start: Int, to end: Int) -> Bool {
+            events.allSatisfy { event in
+                let same: Bool
+                switch event.action {
+                case .killEdge(let node), .pauseEdge(let node): same = node == target
+                case .killHub: same = target == nil
+                default: same = false
+                }
+                return !same || event.endMs + 1_500 < start || end + 1_500 < event.startMs
+            }
+        }
+        var added: [NemesisEvent] = []
+        let node = topology.ids.randomElement(using: &rng)!
+        let hours = Int.random(in: 1...3, using: &rng) * (Bool.random(using: &rng) ? 1 : -1)
+        let skewLength = Int.random(in: 3_000...6_000, using: &rng)
+        for _ in 0..<20 {
+            let start = Int.random(in: 500...lastStart, using: &rng)
+            if free(node, from: start, to: start + skewLength) {
+                added.append(.init(startMs: start, durationMs: skewLength, label: "clock_skew",
+                                   action: .skewEdge(node: node, offsetMs: hours * 3_600_000)))
+                break
+            }
+        }
+        let pauseLength = Int.random(in: 1_000...3_000, using: &rng)
+        for _ in 0..<20 {
+            let start = Int.random(in: 500...lastStart, using: &rng)
+            if free(nil, from: start, to: start + pauseLength) {
+                added.append(.init(startMs: start, durationMs: pauseLength, label: "pause_hub", action: .pauseHub))
+                break
+            }
+        }
+        return added
     }
 }

@@ -14,6 +14,10 @@ public struct CheckResult: Sendable, Hashable, Codable {
     /// `yes`, `no`, or `hub-only` (no downlink: node digests are not compared with the hub's).
     public var converged = "yes"
     public var realtimeWhileCut = 0
+    /// Samples showing a node `realtime` while the hub lacked one of its writes acknowledged over the bound
+    /// before (its `highWater` below the write's seq); and how many of those fell while its clock was off.
+    public var falseRealtime = 0
+    public var falseRealtimeDuringSkew = 0
     public var notRecovered = 0
     public var detectDelaysMs: [Int] = []
     public var recoveryDelaysMs: [Int] = []
@@ -24,7 +28,7 @@ public struct CheckResult: Sendable, Hashable, Codable {
 
     public var ok: Bool {
         lost == 0 && duplicated == 0 && unshipped == 0 && converged != "no" && realtimeWhileCut == 0
-            && notRecovered == 0 && integrityFailures == 0
+            && notRecovered == 0 && integrityFailures == 0 && falseRealtime == 0
     }
 
     mutating func violation(_ text: String) { if violations.count < 20 { violations.append(text) } }
@@ -44,6 +48,7 @@ public struct ScenarioChecker: Sendable {
         checkOutboxes(observation, &result)
         checkConvergence(observation, &result)
         checkConnectivity(observation, &result)
+        checkRealtimeHeld(observation, &result)
         for (file, answer) in observation.integrity.sorted(by: { $0.key < $1.key }) where answer != "ok" {
             result.integrityFailures += 1
             result.violation("integrity_check of \(file): \(answer.prefix(200))")

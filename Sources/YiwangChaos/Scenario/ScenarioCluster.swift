@@ -88,7 +88,7 @@ public final class ScenarioCluster: Sendable {
     public func edgeURL(_ node: String) -> String? { edges.withLock { $0[node]?.url } }
 
     /// Starts (or restarts) the edge of `node` on its data directory, pointed at its proxy.
-    public func startEdge(_ node: String) async throws {
+    public func startEdge(_ node: String, environment: [String: String] = [:]) async throws {
         guard let proxyAddress = proxies[node]?.address else { throw ScenarioError("no proxy for \(node)") }
         let process = try DaemonProcess(
             "yiwang-edge",
@@ -98,7 +98,8 @@ public final class ScenarioCluster: Sendable {
                 "--heartbeat", settings.heartbeat, "--backoff-base", "50ms", "--backoff-cap", "500ms", "--linger",
                 "5ms", "--connect-timeout", "1s", "--total-timeout", "3s",
             ] + settings.edgeArguments,
-            logPath: "\(directory)/edge-\(node).log")
+            logPath: "\(directory)/edge-\(node).log", environment: environment,
+            launcher: environment.isEmpty ? [] : FakeTime.launcher)
         let url = try await process.baseURL()
         edges.withLock { $0[node] = (process, url) }
     }
@@ -114,6 +115,16 @@ public final class ScenarioCluster: Sendable {
     }
 
     public func killHub() async { await hub.withLock { $0 }.stop(SIGKILL) }
+
+    /// Sends `signal` to the hub (SIGSTOP / SIGCONT: a hub frozen, as by a VM pause or a long GC).
+    public func signalHub(_ signal: Int32) { hub.withLock { $0 }.signal(signal) }
+
+    /// The environment of an edge whose wall clock is `offsetMs` off (`FakeTime`: libfaketime, the monotonic
+    /// clock left alone, as on a server without NTP). Debian package `faketime`.
+    public static func fakeTime(offsetMs: Int) -> [String: String] {
+        let seconds = offsetMs / 1000
+        return FakeTime.environment(offset: seconds >= 0 ? "+\(seconds)" : "\(seconds)")
+    }
 
     /// Restarts the hub on its port (retrying while the port is still held).
     public func restartHub() async throws {
@@ -135,6 +146,7 @@ public final class ScenarioCluster: Sendable {
     /// Removes every fault, resumes paused edges, restarts dead ones.
     public func healAll() async throws {
         for proxy in proxies.values { _ = proxy.heal() }
+        signalHub(SIGCONT)
         for node in topology.ids {
             signalEdge(node, SIGCONT)
             if edgeURL(node) == nil { try await startEdge(node) }

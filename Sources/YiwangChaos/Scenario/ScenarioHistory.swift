@@ -9,9 +9,15 @@ public struct AckedWrite: Sendable, Hashable, Codable {
     public var value: String?
     public var vector: String
     public var seq: UInt64
+    /// When the request was sent (ms after the start).
     public var atMs: Int
+    /// When its 200 arrived: the write was committed by then (requests may wait for a free client first).
+    public var ackedAtMs: Int
 
-    public init(node: String, dataset: String, key: String, value: String?, vector: String, seq: UInt64, atMs: Int) {
+    public init(
+        node: String, dataset: String, key: String, value: String?, vector: String, seq: UInt64, atMs: Int,
+        ackedAtMs: Int? = nil
+    ) {
         self.node = node
         self.dataset = dataset
         self.key = key
@@ -19,6 +25,7 @@ public struct AckedWrite: Sendable, Hashable, Codable {
         self.vector = vector
         self.seq = seq
         self.atMs = atMs
+        self.ackedAtMs = ackedAtMs ?? atMs
     }
 }
 
@@ -27,10 +34,14 @@ public struct AckedWrite: Sendable, Hashable, Codable {
 public struct StateSample: Sendable, Hashable, Codable {
     public var atMs: Int
     public var states: [String: String]
+    /// Node id -> the highest sequence the hub held for it (`highWater`), to catch a `realtime` while the hub
+    /// lacks an acknowledged write.
+    public var highWater: [String: UInt64] = [:]
 
-    public init(atMs: Int, states: [String: String]) {
+    public init(atMs: Int, states: [String: String], highWater: [String: UInt64] = [:]) {
         self.atMs = atMs
         self.states = states
+        self.highWater = highWater
     }
 }
 
@@ -82,6 +93,8 @@ public struct ScenarioObservation: Sendable {
     public var acked: [AckedWrite] = []
     public var samples: [StateSample] = []
     public var cuts: [CutInterval] = []
+    /// When a node ran with its clock off (the clock-skew nemesis), as applied.
+    public var skews: [CutInterval] = []
     /// When everything was healed (ms after the start).
     public var healedAtMs = 0
     /// `dataset/key` -> the hub's record (absent: the hub has no such record); keyed by bytes (`ByteKey`).

@@ -50,7 +50,8 @@ public struct ScenarioReport: Sendable, Codable {
     public var summary: String {
         "seed=\(seed) nodes=\(nodes) partitions=\(partitions) kills=\(kills) acked=\(result.acked) "
             + "lost=\(result.lost) duplicated=\(result.duplicated) converged=\(result.converged) "
-            + "realtime_while_cut=\(result.realtimeWhileCut) detect_p50=\(Self.seconds(detectP50Ms)) "
+            + "realtime_while_cut=\(result.realtimeWhileCut) false_realtime=\(result.falseRealtime) "
+            + "false_realtime_skew=\(result.falseRealtimeDuringSkew) detect_p50=\(Self.seconds(detectP50Ms)) "
             + "detect_max=\(Self.seconds(detectMaxMs)) recover_p50=\(Self.seconds(recoverP50Ms)) "
             + "recover_max=\(Self.seconds(recoverMaxMs)) integrity=\(result.integrityFailures == 0 ? "ok" : "FAILED") "
             + "superseded=\(result.superseded) conflict_losers=\(result.conflictLosers) "

@@ -18,6 +18,7 @@ public final class HistoryRecorder: Sendable {
     public func acked(_ write: AckedWrite) { state.withLock { $0.acked.append(write) } }
     public func sample(_ sample: StateSample) { state.withLock { $0.samples.append(sample) } }
     public func cut(_ cut: CutInterval) { state.withLock { $0.cuts.append(cut) } }
+    public func skew(_ skew: CutInterval) { state.withLock { $0.skews.append(skew) } }
     public var observation: ScenarioObservation { state.withLock { $0 } }
     public var ackedCount: Int { state.withLock { $0.acked.count } }
 }
@@ -74,7 +75,7 @@ public struct ScenarioWorkload: Sendable {
                 let seq = (body["seq"] as? NSNumber)?.uint64Value ?? 0
                 recorder.acked(.init(
                     node: node, dataset: dataset, key: key, value: value.flatMap(Self.canonical), vector: vector,
-                    seq: seq, atMs: sentAt))
+                    seq: seq, atMs: sentAt, ackedAtMs: recorder.nowMs))
             }
             try? await Task.sleep(for: .milliseconds(Int.random(in: pauseMs, using: &rng)))
         }

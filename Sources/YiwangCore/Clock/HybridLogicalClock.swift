@@ -36,6 +36,19 @@ public struct HybridLogicalClock: Sendable {
         return advance(past: max(last, remote), wallMs: wallMs)
     }
 
+    /// The one exception to "never goes backwards": once the node learns the province's time (README "Clocks")
+    /// and finds its last reading further ahead of it than `maxForwardDriftMs` (it ran on a clock hours fast),
+    /// the clock returns to that time, else every write would carry a time the hub refuses for hours. Versions
+    /// already written keep their times; a write over one of them still follows it (`tick(after:)`).
+    /// Returns whether it moved.
+    @discardableResult
+    public mutating func rebase(toWallMs wallMs: Int64) -> Bool {
+        let (ahead, overflow) = last.wallMs.subtractingReportingOverflow(wallMs)
+        guard !overflow, ahead > maxForwardDriftMs else { return false }
+        last = HLCTimestamp(wallMs: wallMs)
+        return true
+    }
+
     private mutating func advance(past floor: HLCTimestamp, wallMs: Int64) -> HLCTimestamp {
         let next: HLCTimestamp
         if wallMs > floor.wallMs {

@@ -33,15 +33,20 @@ public struct NodeObservation: Sendable, Hashable {
     public var lastContactMs: Int64?
     /// The time up to which the hub is known to hold all of the node's changes.
     public var dataAsOfMs: Int64?
+    /// Changes the hub refused that the node holds quarantined: while any exists the hub lacks them, so the
+    /// node is never `realtime`, however recent its data age.
+    public var quarantined: UInt64 = 0
 
-    public init(lastContactMs: Int64?, dataAsOfMs: Int64?) {
+    public init(lastContactMs: Int64?, dataAsOfMs: Int64?, quarantined: UInt64 = 0) {
         self.lastContactMs = lastContactMs
         self.dataAsOfMs = dataAsOfMs
+        self.quarantined = quarantined
     }
 }
 
 public enum ConnectivityClassifier {
-    /// Classifies a node; the first state that holds wins: never, offline, stale, lagging, else realtime.
+    /// Classifies a node; the first state that holds wins: never, offline, stale, lagging (also while changes
+    /// are quarantined), else realtime.
     public static func classify(_ observation: NodeObservation, nowMs: Int64, thresholds: ConnectivityThresholds)
         -> ConnectivityState
     {
@@ -51,6 +56,7 @@ public enum ConnectivityClassifier {
         let dataAge = dataAgeMs(observation, nowMs: nowMs) ?? Int64.max
         if dataAge > thresholds.staleAfterMs { return .stale }
         if silence > thresholds.realtimeWithinMs || dataAge > thresholds.realtimeWithinMs { return .lagging }
+        if observation.quarantined > 0 { return .lagging }
         return .realtime
     }
 

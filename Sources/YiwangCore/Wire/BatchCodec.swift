@@ -5,7 +5,8 @@ import CZlib
 ///     "YWB1" | flags u8 (bit 0: deflated) | raw length u32 | CRC-32 of raw payload u32 | payload
 ///
 /// The raw payload is the node id, its report, the first sequence, and the changes in order, each as
-/// length-prefixed strings and LEB128 varints (the sequence of change i is `firstSeq + i`).
+/// length-prefixed strings and LEB128 varints (the sequence of change i is `firstSeq + i`), then the report's
+/// optional tail (`NodeReportTail`: quarantined changes, clock skew).
 /// Decoding checks every length against the limits and the bytes left, so hostile bytes get a typed error.
 public enum BatchCodec {
     public static let magic: [UInt8] = Array("YWB1".utf8)
@@ -51,6 +52,7 @@ public enum BatchCodec {
             w.u8(v.operation.rawValue)
             if v.operation == .put { w.string(v.value ?? "{}") }
         }
+        NodeReportTail.encode(batch.report, into: &w)
         let raw = w.bytes
         var out = ByteWriter(capacity: headerBytes + raw.count / 3)
         out.bytes.append(contentsOf: magic)
@@ -94,7 +96,7 @@ public enum BatchCodec {
         let node = try r.string("node", maxBytes: 64)
         // Every number is range-checked here, before any arithmetic (times: epoch to year 9999; counts and
         // sequences: what a signed SQLite integer holds), so nothing downstream can overflow on them.
-        let report = NodeReport(
+        var report = NodeReport(
             backlog: try r.storedUInt("backlog"),
             oldestPendingMs: try r.optionalWallMs("oldest pending"),
             oldestAfterBatchMs: try r.optionalWallMs("oldest after batch"),
@@ -134,6 +136,7 @@ public enum BatchCodec {
                 actor: actor, operation: operation, value: value)
             changes.append(Change(seq: firstSeq + UInt64(i), version: version))
         }
+        try NodeReportTail.decode(&r, into: &report)
         guard r.remaining == 0 else { throw .malformedBatch("\(r.remaining) unexpected bytes after the changes") }
         return SyncBatch(node: node, firstSeq: firstSeq, report: report, changes: changes)
     }

@@ -10,15 +10,25 @@ public struct NodeReport: Hashable, Sendable {
     public var clockMs: Int64
     /// The node's hybrid logical clock when it sent the batch.
     public var hlc: HLCTimestamp
+    /// Changes the hub refused that the node holds quarantined: the hub does not hold them (report tail).
+    public var quarantined: UInt64 = 0
+    /// Commit time of the oldest quarantined change; nil if none.
+    public var oldestQuarantinedMs: Int64?
+    /// The node's local wall clock minus the time it reports in (the hub's, as measured); nil if unknown.
+    public var clockSkewMs: Int64?
 
     public init(
-        backlog: UInt64, oldestPendingMs: Int64?, oldestAfterBatchMs: Int64?, clockMs: Int64, hlc: HLCTimestamp
+        backlog: UInt64, oldestPendingMs: Int64?, oldestAfterBatchMs: Int64?, clockMs: Int64, hlc: HLCTimestamp,
+        quarantined: UInt64 = 0, oldestQuarantinedMs: Int64? = nil, clockSkewMs: Int64? = nil
     ) {
         self.backlog = backlog
         self.oldestPendingMs = oldestPendingMs
         self.oldestAfterBatchMs = oldestAfterBatchMs
         self.clockMs = clockMs
         self.hlc = hlc
+        self.quarantined = quarantined
+        self.oldestQuarantinedMs = oldestQuarantinedMs
+        self.clockSkewMs = clockSkewMs
     }
 }
 

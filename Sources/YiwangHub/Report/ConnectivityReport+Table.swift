@@ -2,16 +2,22 @@ import YiwangCore
 
 extension ConnectivityReport {
     /// The operator's table (`yiwangctl status`): the roll-up line, then one row per node, worst first.
-    /// BACKLOG is what the node has not yet sent up; FEED LAG what it has not yet pulled down.
+    /// BACKLOG is what the node has not yet sent up (`+Nq`: N more the hub refused, quarantined at the node;
+    /// `+Nh`: N the hub holds back until it has what their vectors count); FEED LAG what it has not yet pulled.
     /// With `colour`, states are coloured with ANSI escapes (for a terminal; plain when piped).
     public func renderTable(colour: Bool) -> String {
+        func backlogText(_ node: NodeStatus) -> String {
+            let held = node.held ?? 0
+            return String(node.backlog) + (node.quarantined > 0 ? " +\(node.quarantined)q" : "")
+                + (held > 0 ? " +\(held)h" : "")
+        }
         let header = ["STATE", "NODE", "NAME", "LEVEL", "CONTACT", "DATA AGE", "BACKLOG", "FEED LAG", "APPLIED",
             "CONFLICTS", "REJECTED", "LAST ERROR"]
         let rows = nodes.map { node -> [String] in
             [
                 node.state.rawValue, node.id, node.name, node.level,
                 node.lastContactMs.map { AgeFormat.short(ms: generatedAtMs.saturatingSubtract($0)) + " ago" } ?? "never",
-                AgeFormat.short(ms: node.dataAgeMs), String(node.backlog), node.downlinkLag.map(String.init) ?? "-",
+                AgeFormat.short(ms: node.dataAgeMs), backlogText(node), node.downlinkLag.map(String.init) ?? "-",
                 String(node.changesApplied),
                 String(node.conflicts), String(node.rejectedBatches + node.rejectedChanges),
                 node.lastError.map { String($0.prefix(60)) } ?? "",

@@ -13,6 +13,8 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     /// Now minus the time up to which the hub holds all the node's changes; nil if unknown.
     public var dataAgeMs: Int64?
     public var backlog: UInt64
+    /// Changes the hub refused that the node holds quarantined (the hub lacks them; never `realtime`).
+    public var quarantined: UInt64
     public var changesApplied: UInt64
     public var conflicts: UInt64
     public var rejectedBatches: UInt64
@@ -35,7 +37,13 @@ public struct NodeStatus: Codable, Sendable, Hashable {
 
     public init(node: Topology.Node, stored: HubNodeRecord?, thresholds: ConnectivityThresholds, nowMs: Int64) {
         let record = stored ?? HubNodeRecord(id: node.id)
-        let observation = NodeObservation(lastContactMs: record.lastContactMs, dataAsOfMs: record.dataAsOfMs)
+        // A change held back here is one the hub does not hold yet, as much as one the node holds quarantined:
+        // both keep the node out of `realtime`, and the oldest of them bounds its data age.
+        let lacking = record.quarantined.addingReportingOverflow(record.heldChanges)
+        let dataAsOf = [record.dataAsOfMs, record.oldestHeldMs].compactMap { $0 }.min()
+        let observation = NodeObservation(
+            lastContactMs: record.lastContactMs, dataAsOfMs: dataAsOf,
+            quarantined: lacking.overflow ? UInt64.max : lacking.partialValue)
         id = node.id
         name = node.name
         level = node.level
@@ -44,6 +52,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         lastContactMs = record.lastContactMs
         dataAgeMs = ConnectivityClassifier.dataAgeMs(observation, nowMs: nowMs)
         backlog = record.backlog
+        quarantined = record.quarantined
         changesApplied = record.changesApplied
         conflicts = record.conflicts
         rejectedBatches = record.rejectedBatches
@@ -56,7 +65,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, level, parent, state, lastContactMs, dataAgeMs, backlog, changesApplied, conflicts
+        case id, name, level, parent, state, lastContactMs, dataAgeMs, backlog, quarantined, changesApplied, conflicts
         case rejectedBatches, rejectedChanges, clockOffsetMs, highWater, held, lastError, lastErrorAtMs
         case downlinkCursor, downlinkLag, lastPullMs
     }
@@ -71,6 +80,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         try container.encode(lastContactMs, forKey: .lastContactMs)  // null when never seen
         try container.encode(dataAgeMs, forKey: .dataAgeMs)
         try container.encode(backlog, forKey: .backlog)
+        try container.encode(quarantined, forKey: .quarantined)
         try container.encode(changesApplied, forKey: .changesApplied)
         try container.encode(conflicts, forKey: .conflicts)
         try container.encode(rejectedBatches, forKey: .rejectedBatches)

@@ -8,6 +8,10 @@ enum EdgeMeta {
     static let lastHLC = "last_hlc"
     static let lastSyncMs = "last_sync_ms"
     static let lastError = "last_error"
+    /// The hub-referenced clock (`ClockReference`): skew, anchor and the boot the anchor was measured in.
+    static let clockSkewMs = "clock_skew_ms"
+    static let clockAnchorMs = "clock_anchor_ms"
+    static let clockBootID = "clock_boot_id"
 
     static func createTable(_ db: Database) throws {
         try db.execute(sql: "CREATE TABLE meta(name TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID")

@@ -14,9 +14,10 @@ extension EdgeStore {
             let entries = try OutboxTable.consecutive(db, from: firstSeq, maxChanges: maxChanges, maxBytes: maxBytes)
             let pending = try OutboxTable.pendingFigures(db)
             let after = try entries.last.map { try OutboxTable.oldestPending(db, after: $0.seq) } ?? pending.oldestMs
+            let quarantine = try OutboxTable.quarantineFigures(db)
             return OutboxBatch(
                 firstSeq: firstSeq, entries: entries, backlog: pending.count, oldestPendingMs: pending.oldestMs,
-                oldestAfterBatchMs: after)
+                oldestAfterBatchMs: after, quarantined: quarantine.count, oldestQuarantinedMs: quarantine.oldestMs)
         }
     }
 
@@ -166,9 +167,10 @@ extension EdgeStore {
     public func summary() throws(YiwangError) -> OutboxSummary {
         try read { db in
             let pending = try OutboxTable.pendingFigures(db)
+            let quarantine = try OutboxTable.quarantineFigures(db)
             return OutboxSummary(
                 backlog: pending.count, oldestPendingMs: pending.oldestMs,
-                quarantined: try OutboxTable.count(db, status: .quarantined),
+                quarantined: quarantine.count, oldestQuarantinedMs: quarantine.oldestMs,
                 highestSeq: UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0),
                 ackedThrough: UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0),
                 lastSyncMs: try EdgeMeta.int(db, EdgeMeta.lastSyncMs),

@@ -65,6 +65,7 @@ public final class EdgeStore: Sendable {
             try EdgeMeta.createTable(db)
         }
         migrator.registerMigration("v2-outbox-chain") { db in try OutboxChain.migrate(db) }
+        migrator.registerMigration("v3-quarantine-drops") { db in try QuarantineDropLog.createTable(db) }
         migrator.registerMigration("v3-outbox-ledger") { db in
             try OutboxLedger.migrate(db, nowMs: EdgeWallClock().nowMs())
         }

@@ -10,6 +10,8 @@ public enum OutboxStatus: String, Sendable, Hashable, Codable {
     case quarantined
     /// Quarantined, then re-queued by an operator as a new outbox entry.
     case requeued
+    /// Quarantined, then discarded by an operator with a reason (chained in `quarantine_drops`).
+    case dropped
 }
 
 /// One outbox row: a local version with its place in the node's append-only sequence.
@@ -41,6 +43,9 @@ public struct OutboxBatch: Sendable, Hashable {
     public var oldestPendingMs: Int64?
     /// Commit time of the oldest pending entry after this batch, nil when the batch carries all of them.
     public var oldestAfterBatchMs: Int64?
+    /// Entries the hub refused, held here quarantined: changes the hub does not hold, reported with the batch.
+    public var quarantined: UInt64 = 0
+    public var oldestQuarantinedMs: Int64?
 
     public var changes: [Change] { entries.map(\.change) }
 }
@@ -50,6 +55,8 @@ public struct OutboxSummary: Sendable, Hashable {
     public var backlog: UInt64
     public var oldestPendingMs: Int64?
     public var quarantined: UInt64
+    /// Commit time of the oldest quarantined entry; nil if none.
+    public var oldestQuarantinedMs: Int64? = nil
     public var highestSeq: UInt64
     public var ackedThrough: UInt64
     public var lastSyncMs: Int64?

@@ -118,6 +118,17 @@ enum OutboxTable {
             arguments: [Int64(seq)])
     }
 
+    /// How many entries are quarantined and the commit time of the oldest (the partial index keeps it cheap).
+    static func quarantineFigures(_ db: Database) throws -> (count: UInt64, oldestMs: Int64?) {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT COUNT(*), MIN(committed_at_ms) FROM outbox WHERE status = 'quarantined'"))
+        else { return (0, nil) }
+        let count: Int64 = row[0]
+        let oldest: Int64? = row[1]
+        return (UInt64(max(0, count)), oldest)
+    }
+
     static func count(_ db: Database, status: OutboxStatus) throws -> UInt64 {
         UInt64(
             try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE status = ?", arguments: [status.rawValue])

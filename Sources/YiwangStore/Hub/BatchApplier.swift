@@ -48,14 +48,17 @@ struct BatchApplier {
         // The report's times are range-checked by the decoder; the arithmetic saturates all the same.
         let offset = report.clockMs.saturatingSubtract(nowMs)
         node.lastContactMs = nowMs
-        node.clockOffsetMs = offset
+        node.clockOffsetMs = Millis.clampSpan(HubNodeRecord.nodeClockOffset(report, conversionOffsetMs: offset))
         func hubTime(_ nodeMs: Int64) -> Int64 { max(0, min(nowMs, nodeMs.saturatingSubtract(offset))) }
 
         if batch.firstSeq > node.highWater + 1 {
             // A gap: the hub misses entries (e.g. restored from a backup). Apply nothing; ask for a rewind.
             node.backlog = report.backlog
             node.oldestPendingMs = report.oldestPendingMs.map(hubTime)
-            if let oldest = node.oldestPendingMs { node.dataAsOfMs = oldest }
+            let heldThrough = node.noteQuarantine(report, nowMs: nowMs, hubTime: hubTime)
+            if node.oldestPendingMs != nil || node.oldestQuarantinedMs != nil { node.dataAsOfMs = heldThrough }
+            node.noteStanding(
+                nowMs: nowMs, lastRefusal: try node.quarantined > 0 ? Self.lastRefusal(db, node: batch.node) : nil)
             try node.save(db)
             let ack = SyncAck(
                 highWater: node.highWater, expectedSeq: node.highWater + 1, rejected: [], hubClockMs: nowMs)
@@ -98,10 +101,13 @@ struct BatchApplier {
             oldestPending = report.oldestAfterBatchMs
         }
         node.oldestPendingMs = oldestPending.map(hubTime)
-        node.dataAsOfMs = node.oldestPendingMs ?? nowMs
+        node.dataAsOfMs = node.noteQuarantine(report, refusedNow: rejected.count, nowMs: nowMs, hubTime: hubTime)
         if !rejected.isEmpty, let last = rejected.last {
             node.lastError = "\(last.error): \(last.message) (seq \(last.seq))"
             node.lastErrorAtMs = nowMs
+        } else {
+            node.noteStanding(
+                nowMs: nowMs, lastRefusal: try node.quarantined > 0 ? Self.lastRefusal(db, node: batch.node) : nil)
         }
         try node.save(db)
         let ack = SyncAck(highWater: node.highWater, expectedSeq: nil, rejected: rejected, hubClockMs: nowMs)

@@ -29,12 +29,17 @@ public struct HubNodeRecord: Sendable, Hashable {
     public var heldChanges: UInt64 = 0
     /// The data time (hub clock) of the oldest held change; nil when none is held. Data age starts here at most.
     public var oldestHeldMs: Int64?
+    /// Changes the hub refused that the node holds quarantined, from its last report: the hub lacks them.
+    public var quarantined: UInt64 = 0
+    /// Commit time (hub clock) of the node's oldest quarantined change; nil if none.
+    public var oldestQuarantinedMs: Int64?
 
     public init(id: String) { self.id = id }
 
     static let columns = """
         id, high_water, last_contact_ms, data_as_of_ms, backlog, oldest_pending_ms, clock_offset_ms, \
-        changes_applied, conflicts, rejected_batches, rejected_changes, last_error, last_error_at_ms
+        changes_applied, conflicts, rejected_batches, rejected_changes, last_error, last_error_at_ms, \
+        quarantined, oldest_quarantined_ms
         """
 
     /// Reads a stored row, clamping every number into its range (times into `Millis.wallRange`, the clock
@@ -57,6 +62,8 @@ public struct HubNodeRecord: Sendable, Hashable {
         rejectedChanges = count(10)
         lastError = String.fromDatabaseValue(row[11] as DatabaseValue)
         lastErrorAtMs = Millis.clampWall(int(12))
+        quarantined = count(13)
+        oldestQuarantinedMs = Millis.clampWall(int(14))
     }
 
     static func fetch(_ db: Database, id: String) throws -> HubNodeRecord? {
@@ -69,11 +76,12 @@ public struct HubNodeRecord: Sendable, Hashable {
     }
 
     func save(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO nodes(\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO nodes(\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         try statement.execute(arguments: [
             id, Int64(clamping: highWater), lastContactMs, dataAsOfMs, Int64(clamping: backlog), oldestPendingMs,
             clockOffsetMs, Int64(clamping: changesApplied), Int64(clamping: conflicts),
             Int64(clamping: rejectedBatches), Int64(clamping: rejectedChanges), lastError, lastErrorAtMs,
+            Int64(clamping: quarantined), oldestQuarantinedMs,
         ])
     }
 }

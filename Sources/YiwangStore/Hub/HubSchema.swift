@@ -50,6 +50,14 @@ enum HubSchema {
             try HeldChangeTable.createTable(db)
             try SequenceDigestTable.createTable(db)
         }
+        migrator.registerMigration("v4-node-quarantine") { db in
+            // What the node holds quarantined (refused here): changes the hub lacks, honoured by the state.
+            try db.execute(
+                sql: """
+                    ALTER TABLE nodes ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE nodes ADD COLUMN oldest_quarantined_ms INTEGER;
+                    """)
+        }
         return migrator
     }
 }

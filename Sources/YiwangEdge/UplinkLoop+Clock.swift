@@ -1,0 +1,41 @@
+import YiwangCore
+import YiwangStore
+
+extension UplinkLoop {
+    /// Takes the hub's clock from an answer as a measurement of the node's time (README "Clocks"), and saves
+    /// the reference for the next start at most once a minute, or at once when the skew moved by over a second
+    /// (a local clock that jumped).
+    mutating func measureClock(hubMs: Int64, sentElapsedMs: Int64?) async {
+        // A hub clock outside 1970...9999 is no reading (AckCheck refuses that acknowledgement too).
+        guard let clock = service.store.referenceClock, let sentElapsedMs, Millis.wallRange.contains(hubMs) else {
+            return
+        }
+        let reference = clock.measure(hubMs: hubMs, sentElapsedMs: sentElapsedMs)
+        if service.store.rebaseClockIfFarAhead() {
+            logger.notice("hybrid clock was far ahead of the hub's time (a fast local clock); pulled back to it")
+        }
+        let elapsed = clock.elapsedMs()
+        if let saved = clockSaved, elapsed - saved.atElapsedMs < 60_000,
+            (saved.skewMs.subtractingReportingOverflow(reference.skewMs).partialValue).magnitude <= 1_000
+        {
+            return
+        }
+        let previous = clockSaved?.skewMs
+        clockSaved = (elapsed, reference.skewMs)
+        try? await service.store.saveClockReference(reference, bootID: bootID)
+        if let note = ClockReference.skewDescription(reference.skewMs),
+            previous.map({ ClockReference.skewDescription($0) != note }) ?? true
+        {
+            logger.warning(
+                "local clock is off; the node runs on the hub's time",
+                metadata: ["yiwang.clock_skew_ms": .stringConvertible(reference.skewMs)])
+        }
+    }
+
+    /// The hub's clock minus this node's local wall clock (what `/v1/status` shows), saturating.
+    func hubClockOffset(hubMs: Int64, nowMs: Int64) -> Int64 {
+        if let skew = service.store.referenceClock?.skewMs { return skew == .min ? .max : -skew }
+        let (difference, overflow) = hubMs.subtractingReportingOverflow(nowMs)
+        return overflow ? (nowMs < 0 ? .max : .min) : difference
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import YiwangCore
+import YiwangTesting
+
+/// A change the hub refuses is a change the hub lacks: it keeps the node out of `realtime` until an operator
+/// re-queues it after a fix or drops it, audited, with `yiwangctl quarantine drop SEQ --reason`.
+@Suite("Live quarantine honesty", .serialized)
+struct LiveQuarantineTests {
+    @Test("a refused change keeps the node out of realtime until it is dropped, audited", .timeLimit(.minutes(1)))
+    func refusedChangeIsNotRealtime() async throws {
+        let dir = try TemporaryDirectory(prefix: "yiwang-quarantine")
+        defer { dir.remove() }
+        let hub = try await LiveHub.start(in: dir)
+        let edge = try await LiveEdge.start(in: dir, hubURL: hub.baseURL)
+        let client = LiveClient()
+        #expect(try await client.put(edge.baseURL, key: "p1", value: "{}") == 200)
+        // The hub grants this node `population` only: the `finance` change is refused and quarantined.
+        #expect(try await client.put(edge.baseURL, dataset: "finance", key: "f1", value: "{}") == 200)
+        #expect(try await client.waitDrained(edge.baseURL))
+        #expect(try await client.status(edge.baseURL)["quarantined"] as? Int == 1)
+
+        // For a while (many heartbeats), the hub never calls the node realtime, and says why.
+        let until = ContinuousClock.now + .seconds(1)
+        var node: [String: Any] = [:]
+        while ContinuousClock.now < until {
+            node = try await client.json("\(hub.baseURL)/v1/nodes/430100")
+            #expect(node["state"] as? String != "realtime", "realtime while the hub lacks a refused change")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(node["quarantined"] as? Int == 1)
+        #expect((node["lastError"] as? String)?.isEmpty == false)
+        let table = try CommandRun.run("yiwangctl", ["status", "--hub", hub.baseURL])
+        #expect(table.stdout.contains("+1q"))
+
+        let seq = try #require(
+            ((try await client.json("\(edge.baseURL)/v1/quarantine"))["quarantined"] as? [[String: Any]])?.first?["seq"]
+                as? Int)
+        let refused = try CommandRun.run(
+            "yiwangctl", ["quarantine", "drop", "--edge", edge.baseURL, String(seq), "--reason", ""])
+        #expect(refused.status != 0, "a drop needs a reason")
+        let drop = try CommandRun.run(
+            "yiwangctl",
+            ["quarantine", "drop", "--edge", edge.baseURL, String(seq), "--reason", "finance not granted here",
+             "--actor", "ops-lin"])
+        #expect(drop.status == 0, "\(drop.stderr)")
+        #expect(try await client.status(edge.baseURL)["quarantined"] as? Int == 0)
+
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline, try await client.hubState(hub.baseURL) != "realtime" {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        node = try await client.json("\(hub.baseURL)/v1/nodes/430100")
+        #expect(node["state"] as? String == "realtime")
+        #expect(node["quarantined"] as? Int == 0)
+        #expect(await edge.process.stop(SIGTERM) == 0)
+
+        // The drop is in the node's audited log (who, why, which entry), and the node's chains verify.
+        let verify = try CommandRun.run("yiwangctl", ["audit", "verify", "--file", dir.file("edge-data/edge.sqlite")])
+        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        #expect(drop.stdout.contains("\"auditSeq\" : 1") || drop.stdout.contains("\"auditSeq\":1"))
+    }
+}
