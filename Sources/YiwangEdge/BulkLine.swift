@@ -12,6 +12,8 @@ struct BulkLine {
     static func parse(_ line: some Sequence<UInt8>, number: Int, maxValueBytes: Int) throws(YiwangError) -> BulkLine {
         func bad(_ field: String, _ why: String) -> YiwangError { .invalidField(field, "line \(number): \(why)") }
         let bytes = Array(line)
+        // Invalid UTF-8 is refused, never decoded with U+FFFD in place of the bytes (issue 13 class 4).
+        guard String(validating: bytes, as: UTF8.self) != nil else { throw bad("body", "not valid UTF-8") }
         var scanner = JSONSpanScanner(bytes: bytes)
         guard let members = scanner.topLevelMembers() else {
             throw bad(
@@ -24,6 +26,9 @@ struct BulkLine {
             let text = String(decoding: bytes[span], as: UTF8.self)
             switch name {
             case "key":
+                do { try JSONObjectValidator.validateString(text, field: "key") } catch {
+                    throw bad("key", "key \(error.message)")
+                }
                 guard let decoded = JSONSpanScanner.decodeString(text) else { throw bad("key", "key must be a string") }
                 key = decoded
             case "value":

@@ -108,10 +108,7 @@ public struct EdgeRoutes: Sendable {
 
     func recordPath(_ context: EdgeRequestContext) throws(YiwangError) -> (String, String) {
         let dataset = try dataset(context)
-        let raw = context.parameters.get("key") ?? ""
-        let key = raw.removingPercentEncoding ?? raw
-        try Validation.key(key)
-        return (dataset, key)
+        return (dataset, try PathKey.decode(context.parameters.get("key") ?? ""))
     }
 
     func actor(_ request: Request) throws(YiwangError) -> String {
@@ -130,6 +127,10 @@ public struct EdgeRoutes: Sendable {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw YiwangError(code: .valueTooLarge, field: field, message: "body is over the limit of \(limit) bytes")
         }
-        return String(buffer: buffer)
+        // Invalid UTF-8 is refused naming the field, never replaced with U+FFFD.
+        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+            throw YiwangError.invalidField(field, "\(field) is not valid UTF-8")
+        }
+        return text
     }
 }

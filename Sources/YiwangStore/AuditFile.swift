@@ -13,8 +13,12 @@ public enum AuditFile {
     public static func verify(path: String, expecting: AuditHead? = nil) throws -> (Kind, AuditVerification) {
         try open(path).read { db in
             if try db.tableExists("audit") { return (.hub, try AuditTable.verify(db, expecting: expecting)) }
-            if try db.tableExists("outbox"), try db.columns(in: "outbox").contains(where: { $0.name == "hash" }) {
-                let outbox = try OutboxChain.verify(db, expecting: expecting)
+            let ledger = try db.tableExists("outbox_ledger")
+            let chained = try db.tableExists("outbox") && db.columns(in: "outbox").contains { $0.name == "hash" }
+            if ledger || chained {
+                // Without the ledger (a file from before it, read-only here so not migrated): gaps by the count.
+                let outbox = ledger
+                    ? try OutboxLedger.verify(db, expecting: expecting) : try OutboxChain.verify(db, expecting: expecting)
                 let drops = try QuarantineDropLog.verify(db)
                 return (.edge, outbox.isIntact && !drops.isIntact ? drops : outbox)
             }

@@ -42,7 +42,13 @@ struct AuditCommand: ParsableCommand {
                 } else {
                     result = try verifyLive(expected)
                 }
-                guard let problem = result.problem else {
+                var problem = result.problem
+                if problem == nil && source.file == nil {
+                    // The chain is checked here; the records against it only where they are: at the hub.
+                    let url = try source.endpoints.hubURL() + "/v1/audit/verify"
+                    problem = try source.endpoints.client().decode(AuditVerifyBody.self, "GET", url).problem
+                }
+                guard let problem else {
                     print("audit log intact: \(result.checked) entries, head \(result.head)")
                     return
                 }

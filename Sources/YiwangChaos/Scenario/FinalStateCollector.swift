@@ -52,12 +52,12 @@ struct FinalStateCollector: Sendable {
     }
 
     func collect(into observation: inout ScenarioObservation) async {
-        let names = Set(observation.acked.map { ScenarioObservation.recordKey($0.dataset, $0.key) })
-        for name in names.sorted() {
+        let names = Set(observation.acked.map { ByteKey(ScenarioObservation.recordKey($0.dataset, $0.key)) })
+        for name in names.sorted().map(\.text) {
             guard let record = await json("\(cluster.hubURL)/v1/records/\(name)"),
                 let vector = record["vector"] as? String
             else { continue }
-            observation.hubRecords[name] = HubRecord(
+            observation.hubRecords[ByteKey(name)] = HubRecord(
                 vector: vector, value: ScenarioWorkload.canonicalObject(record["value"]),
                 deleted: record["deleted"] as? Bool ?? false)
         }
@@ -76,7 +76,7 @@ struct FinalStateCollector: Sendable {
                 guard let loser = conflict["loser"] as? [String: Any], let key = loser["key"] as? String,
                     let vector = loser["vector"] as? String
                 else { continue }
-                observation.conflictLosers.insert(ScenarioObservation.outboxEntry(dataset, key, vector))
+                observation.conflictLosers.insert(ByteKey(ScenarioObservation.outboxEntry(dataset, key, vector)))
             }
         }
     }

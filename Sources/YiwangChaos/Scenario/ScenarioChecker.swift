@@ -61,7 +61,7 @@ public struct ScenarioChecker: Sendable {
         result.acked = observation.acked.count
         for write in observation.acked {
             let name = ScenarioObservation.recordKey(write.dataset, write.key)
-            guard let record = observation.hubRecords[name],
+            guard let record = observation.hubRecords[ByteKey(name)],
                 let stored = try? VersionVector(parsing: record.vector),
                 let written = try? VersionVector(parsing: write.vector)
             else {
@@ -74,7 +74,7 @@ public struct ScenarioChecker: Sendable {
                 result.visible += 1
             case .before:
                 let entry = ScenarioObservation.outboxEntry(write.dataset, write.key, write.vector)
-                if observation.conflictLosers.contains(entry) {
+                if observation.conflictLosers.contains(ByteKey(entry)) {
                     result.conflictLosers += 1
                 } else {
                     result.superseded += 1
@@ -115,13 +115,13 @@ public struct ScenarioChecker: Sendable {
         guard let outboxes = observation.outboxes else { return }
         for write in observation.acked {
             let entry = ScenarioObservation.outboxEntry(write.dataset, write.key, write.vector)
-            if outboxes[write.node]?[write.seq] != entry {
+            if !ByteKey.equal(outboxes[write.node]?[write.seq] ?? "", entry) {
                 result.lost += 1
                 result.violation("lost: \(write.node) acknowledged seq \(write.seq) but its outbox has no such entry")
             }
         }
         for (node, entries) in outboxes.sorted(by: { $0.key < $1.key }) {
-            let copies = Dictionary(grouping: entries.values, by: { $0 }).values.filter { $0.count > 1 }
+            let copies = Dictionary(grouping: entries.values, by: { ByteKey($0) }).values.filter { $0.count > 1 }
             for group in copies {
                 result.duplicated += group.count - 1
                 result.violation("duplicated: \(node)'s outbox holds one write under \(group.count) seqs")

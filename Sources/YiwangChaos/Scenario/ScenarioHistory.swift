@@ -1,3 +1,5 @@
+import YiwangCore
+
 /// A write a node acknowledged (HTTP 200): who, where, and the version it returned. `value` is the canonical
 /// JSON text (sorted keys; nil for a delete); it stays in memory and is never logged or reported.
 public struct AckedWrite: Sendable, Hashable, Codable {
@@ -95,11 +97,11 @@ public struct ScenarioObservation: Sendable {
     public var skews: [CutInterval] = []
     /// When everything was healed (ms after the start).
     public var healedAtMs = 0
-    /// `dataset/key` -> the hub's record (absent: the hub has no such record).
-    public var hubRecords: [String: HubRecord] = [:]
+    /// `dataset/key` -> the hub's record (absent: the hub has no such record); keyed by bytes (`ByteKey`).
+    public var hubRecords: [ByteKey: HubRecord] = [:]
     public var nodes: [String: NodeCounters] = [:]
     /// The losers in the hub's conflict log, as `outboxEntry` names (`dataset/key@vector`).
-    public var conflictLosers: Set<String> = []
+    public var conflictLosers: Set<ByteKey> = []
     /// Replica name (`hub`, or a node id) -> dataset -> digest text.
     public var digests: [String: [String: String]] = [:]
     /// Whether the nodes apply the hub's change feed (downlink): then node digests must equal the hub's.

@@ -107,5 +107,11 @@ public struct AuditVerification: Hashable, Sendable {
     public var head: AuditHead
     public var problem: AuditProblem?
 
+    public init(checked: Int, head: AuditHead, problem: AuditProblem?) {
+        self.checked = checked
+        self.head = head
+        self.problem = problem
+    }
+
     public var isIntact: Bool { problem == nil }
 }

@@ -44,12 +44,28 @@ public struct Version: Hashable, Sendable {
 
     public var isTombstone: Bool { operation == .delete }
 
+    /// Equal when every field is equal, texts as UTF-8 bytes (`ByteKey`), never by canonical equivalence.
+    public static func == (lhs: Version, rhs: Version) -> Bool {
+        lhs.hlc == rhs.hlc && lhs.operation == rhs.operation && lhs.vector == rhs.vector
+            && ByteKey.equal(lhs.dataset, rhs.dataset) && ByteKey.equal(lhs.key, rhs.key)
+            && ByteKey.equal(lhs.origin, rhs.origin) && ByteKey.equal(lhs.actor, rhs.actor)
+            && (lhs.value == nil) == (rhs.value == nil) && ByteKey.equal(lhs.value ?? "", rhs.value ?? "")
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for text in [dataset, key, origin, actor] { hasher.combine(ByteKey(text)) }
+        hasher.combine(vector)
+        hasher.combine(hlc)
+        hasher.combine(operation)
+        hasher.combine(value.map { ByteKey($0) })
+    }
+
     /// Deterministic preference between concurrent versions (policy `lww`): higher HLC, then higher origin id,
-    /// then the canonical vector text so that two distinct versions never tie.
+    /// then the canonical vector text so that two distinct versions never tie (texts compared as UTF-8 bytes).
     public func winsOver(_ other: Version) -> Bool {
         if hlc != other.hlc { return hlc > other.hlc }
-        if origin != other.origin { return origin > other.origin }
-        return vector.description > other.vector.description
+        if !ByteKey.equal(origin, other.origin) { return ByteKey.less(other.origin, origin) }
+        return ByteKey.less(other.vector.description, vector.description)
     }
 }
 

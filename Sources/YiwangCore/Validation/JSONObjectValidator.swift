@@ -1,4 +1,5 @@
-/// A strict RFC 8259 checker that a text is one JSON object, nested at most `maxDepth` deep. It allocates
+/// A strict RFC 8259 checker that a text is one JSON object, nested at most `maxDepth` deep, whose strings
+/// hold only characters (no lone surrogate escapes). It allocates
 /// nothing and never recurses past `maxDepth`, so hostile input costs one pass over its bytes.
 public enum JSONObjectValidator {
     public static func validate(_ text: String, maxDepth: Int, field: String = "value") throws(YiwangError) {
@@ -6,6 +7,18 @@ public enum JSONObjectValidator {
         let error: String? = text.withUTF8 { bytes in
             var parser = Parser(bytes: bytes, maxDepth: maxDepth)
             return parser.run()
+        }
+        if let error { throw .invalidField(field, error) }
+    }
+
+    /// Checks that `literal` is exactly one JSON string literal (quotes included), with no lone surrogate.
+    public static func validateString(_ literal: String, field: String) throws(YiwangError) {
+        var literal = literal
+        let error: String? = literal.withUTF8 { bytes in
+            var parser = Parser(bytes: bytes, maxDepth: 1)
+            guard parser.peek() == UInt8(ascii: "\"") else { return "must be a JSON string" }
+            if let error = parser.string() { return error }
+            return parser.index == bytes.count ? nil : "must be a JSON string"
         }
         if let error { throw .invalidField(field, error) }
     }
@@ -111,10 +124,7 @@ public enum JSONObjectValidator {
                         UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                         continue
                     case UInt8(ascii: "u"):
-                        for _ in 0..<4 {
-                            guard let h = peek(), isHex(h) else { return "bad \\u escape at offset \(index)" }
-                            index += 1
-                        }
+                        if let error = unicodeEscape() { return error }
                     default: return "bad escape at offset \(index - 1)"
                     }
                 case 0..<0x20: return "control character in string at offset \(index - 1)"
@@ -122,6 +132,35 @@ public enum JSONObjectValidator {
                 }
             }
             return "unterminated string"
+        }
+
+        /// The four hex digits after `\u` (the cursor is on the first), and for a high surrogate the `\uDC00`-
+        /// `\uDFFF` escape that must follow it: a lone or reversed surrogate is no character, and decoders would
+        /// replace it with U+FFFD (RFC 8259 section 8.2).
+        mutating func unicodeEscape() -> String? {
+            let start = index - 2
+            guard let unit = hex4() else { return "bad \\u escape at offset \(index)" }
+            switch unit {
+            case 0xD800...0xDBFF:
+                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                else { return "lone surrogate escape at offset \(start)" }
+                index += 2
+                guard let low = hex4() else { return "bad \\u escape at offset \(index)" }
+                guard (0xDC00...0xDFFF).contains(low) else { return "lone surrogate escape at offset \(start)" }
+                return nil
+            case 0xDC00...0xDFFF: return "lone surrogate escape at offset \(start)"
+            default: return nil
+            }
+        }
+
+        mutating func hex4() -> UInt32? {
+            var unit: UInt32 = 0
+            for _ in 0..<4 {
+                guard let h = peek(), isHex(h) else { return nil }
+                unit = unit << 4 | UInt32(h <= 0x39 ? h - 0x30 : (h | 0x20) - 0x61 + 10)
+                index += 1
+            }
+            return unit
         }
 
         func isHex(_ b: UInt8) -> Bool {

@@ -31,7 +31,7 @@ public enum Validation {
             || b == 0x2D
     }
 
-    /// A record key: 1 to 512 bytes of UTF-8 with no control characters.
+    /// A record key: 1 to 512 bytes of UTF-8 with no control characters and no U+FFFD.
     public static func key(_ key: String, field: String = "key") throws(YiwangError) {
         let bytes = key.utf8
         guard !bytes.isEmpty else { throw .invalidField(field, "key must not be empty") }
@@ -41,9 +41,29 @@ public enum Validation {
         for byte in bytes where byte < 0x20 || byte == 0x7F {
             throw .invalidField(field, "key must not contain control characters")
         }
+        if containsReplacement(bytes) { throw .invalidField(field, replacementMessage("key")) }
     }
 
-    /// The actor (official or system account): 1 to 128 bytes, no control characters.
+    /// U+FFFD is what a decoder puts where it found invalid UTF-8 (the HTTP parser does so in paths and
+    /// headers): in text that identifies something it is refused, as the invalid bytes would have been.
+    static func containsReplacement(_ bytes: String.UTF8View) -> Bool {
+        var run = 0  // how many bytes of EF BF BD are matched
+        for byte in bytes {
+            switch (run, byte) {
+            case (_, 0xEF): run = 1
+            case (1, 0xBF): run = 2
+            case (2, 0xBD): return true
+            default: run = 0
+            }
+        }
+        return false
+    }
+
+    static func replacementMessage(_ what: String) -> String {
+        "\(what) is not valid UTF-8 (it holds U+FFFD, the mark of replaced invalid bytes)"
+    }
+
+    /// The actor (official or system account): 1 to 128 bytes, no control characters, no U+FFFD.
     public static func actor(_ actor: String, field: String = "actor") throws(YiwangError) {
         let bytes = actor.utf8
         guard !bytes.isEmpty, bytes.count <= maxActorBytes else {
@@ -52,6 +72,7 @@ public enum Validation {
         for byte in bytes where byte < 0x20 || byte == 0x7F {
             throw .invalidField(field, "actor must not contain control characters")
         }
+        if containsReplacement(bytes) { throw .invalidField(field, replacementMessage("actor")) }
     }
 
     /// A record value: a JSON object of at most `maxBytes`, nested at most `maxJSONDepth` deep.

@@ -1,7 +1,7 @@
 /// A version vector: for every node that wrote a record, the counter of its latest write the holder has seen.
 ///
-/// Entries are kept sorted by node id with no zero counters, so equal vectors have equal encodings
-/// (model: Syncthing's `lib/protocol/vector.go`).
+/// Entries are kept sorted by node id (as UTF-8 bytes, `ByteKey`) with no zero counters, so equal vectors have
+/// equal encodings (model: Syncthing's `lib/protocol/vector.go`).
 public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     public struct Entry: Hashable, Sendable {
         public var node: String
@@ -9,6 +9,16 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
         public init(node: String, counter: UInt64) {
             self.node = node
             self.counter = counter
+        }
+
+        /// Node ids compare as bytes (`ByteKey`), like everything that identifies something.
+        public static func == (lhs: Entry, rhs: Entry) -> Bool {
+            lhs.counter == rhs.counter && ByteKey.equal(lhs.node, rhs.node)
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(ByteKey(node))
+            hasher.combine(counter)
         }
     }
 
@@ -29,7 +39,7 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     /// Builds a vector from unordered pairs; zero counters are dropped, duplicate nodes keep the highest counter.
     public init(_ pairs: [String: UInt64]) {
         entries = pairs.filter { $0.value > 0 }.map { Entry(node: $0.key, counter: $0.value) }
-            .sorted { $0.node < $1.node }
+            .sorted { ByteKey.less($0.node, $1.node) }
     }
 
     /// Builds a vector from entries already sorted by node with no duplicates and no zeros (as decoded).
@@ -42,8 +52,8 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
         var high = entries.count
         while low < high {
             let mid = (low + high) / 2
-            if entries[mid].node == node { return entries[mid].counter }
-            if entries[mid].node < node { low = mid + 1 } else { high = mid }
+            if ByteKey.equal(entries[mid].node, node) { return entries[mid].counter }
+            if ByteKey.less(entries[mid].node, node) { low = mid + 1 } else { high = mid }
         }
         return 0
     }
@@ -51,8 +61,8 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
     /// A copy with `node`'s counter set to `counter` (the vector of a new local write).
     public func setting(_ node: String, to counter: UInt64) -> VersionVector {
         var copy = entries
-        if let index = copy.firstIndex(where: { $0.node >= node }) {
-            if copy[index].node == node {
+        if let index = copy.firstIndex(where: { !ByteKey.less($0.node, node) }) {
+            if ByteKey.equal(copy[index].node, node) {
                 copy[index].counter = counter
             } else {
                 copy.insert(Entry(node: node, counter: counter), at: index)
@@ -70,10 +80,10 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
         var i = 0
         var j = 0
         while i < entries.count || j < other.entries.count {
-            if j == other.entries.count || (i < entries.count && entries[i].node < other.entries[j].node) {
+            if j == other.entries.count || (i < entries.count && ByteKey.less(entries[i].node, other.entries[j].node)) {
                 result.append(entries[i])
                 i += 1
-            } else if i == entries.count || other.entries[j].node < entries[i].node {
+            } else if i == entries.count || ByteKey.less(other.entries[j].node, entries[i].node) {
                 result.append(other.entries[j])
                 j += 1
             } else {
@@ -92,10 +102,10 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
         var i = 0
         var j = 0
         while i < entries.count || j < other.entries.count {
-            if j == other.entries.count || (i < entries.count && entries[i].node < other.entries[j].node) {
+            if j == other.entries.count || (i < entries.count && ByteKey.less(entries[i].node, other.entries[j].node)) {
                 selfGreater = true
                 i += 1
-            } else if i == entries.count || other.entries[j].node < entries[i].node {
+            } else if i == entries.count || ByteKey.less(other.entries[j].node, entries[i].node) {
                 otherGreater = true
                 j += 1
             } else {
@@ -175,7 +185,7 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
         }
         let node = String(decoding: part[..<colon], as: UTF8.self)
         try Validation.nodeID(node, field: "vector")
-        if let last, last.node >= node {
+        if let last, !ByteKey.less(last.node, node) {
             throw .invalidVector("entries must be sorted by node with no duplicates")
         }
         return Entry(node: node, counter: counter)

@@ -121,7 +121,7 @@ public enum BatchCodec {
                 let counter = try r.varint("vector counter")
                 if counter == 0 { throw .invalidVector("counter 0 in vector") }
                 if counter > UInt64.maxStored { throw .invalidVector("counter above \(UInt64.maxStored) in vector") }
-                if let last = entries.last, last.node >= entryNode {
+                if let last = entries.last, !ByteKey.less(last.node, entryNode) {
                     throw .invalidVector("vector entries not sorted or duplicated")
                 }
                 entries.append(.init(node: entryNode, counter: counter))

@@ -100,7 +100,8 @@ struct ByteReader {
         let end = offset + Int(length)
         defer { offset = end }
         guard let s = String(validating: bytes[offset..<end], as: UTF8.self) else {
-            throw .malformedBatch("\(what) is not valid UTF-8")
+            // Refused naming the element, never decoded with U+FFFD in place of the bytes.
+            throw YiwangError(code: .malformedBatch, field: what, message: "\(what) is not valid UTF-8")
         }
         return s
     }

@@ -40,8 +40,7 @@ public enum HubRoutes {
         }
         readers.get("/v1/records/:dataset/:key") { _, context in
             let dataset = try context.parameters.require("dataset")
-            let raw = try context.parameters.require("key")
-            let key = raw.removingPercentEncoding ?? raw
+            let key = try PathKey.decode(try context.parameters.require("key"))
             try requireDeclared(dataset, hub: hub)
             guard let state = try await hub.store.record(dataset: dataset, key: key) else {
                 throw YiwangError.notFound("record '\(key)' in dataset '\(dataset)'")

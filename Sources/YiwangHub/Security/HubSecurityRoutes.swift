@@ -40,8 +40,7 @@ enum HubSecurityRoutes {
         }
         router.get("/v1/records/:dataset/:key/history") { _, context in
             let dataset = try context.parameters.require("dataset")
-            let raw = try context.parameters.require("key")
-            let key = raw.removingPercentEncoding ?? raw
+            let key = try PathKey.decode(try context.parameters.require("key"))
             guard hub.topology.policies[dataset] != nil else { throw YiwangError.unknownDataset(dataset) }
             let versions = try await hub.store.history(dataset: dataset, key: key)
             guard !versions.isEmpty else { throw YiwangError.notFound("history of '\(key)' in dataset '\(dataset)'") }

@@ -36,7 +36,7 @@ public struct Topology: Sendable, Hashable {
     public var nodes: [Node]
     /// Every declared dataset and its policy.
     public var policies: [String: MergePolicy]
-    private var index: [String: Int]
+    private var index: [ByteKey: Int]  // node ids by their bytes: "\u{212A}1" is not "K1"
 
     /// Builds and validates a topology; `file` only names the source in errors.
     public init(hub: Hub, nodes: [Node], policies: [String: MergePolicy], file: String? = nil) throws(YiwangError) {
@@ -45,11 +45,11 @@ public struct Topology: Sendable, Hashable {
         self.policies = policies
         self.index = [:]
         try validate(file: file)
-        for (position, node) in nodes.enumerated() { index[node.id] = position }
+        for (position, node) in nodes.enumerated() { index[ByteKey(node.id)] = position }
     }
 
     public func node(_ id: String) -> Node? {
-        index[id].map { nodes[$0] }
+        index[ByteKey(id)].map { nodes[$0] }
     }
 
     /// The datasets `node` may send; empty for a node not in the topology.

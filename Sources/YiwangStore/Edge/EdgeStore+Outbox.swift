@@ -61,6 +61,7 @@ extension EdgeStore {
                     arguments: [Int64(clamping: highWater)])
                 try PendingCounter.add(db, db.changesCount)
             }
+            try OutboxLedger.noteAck(db, through: highWater, atMs: nowMs)  // before `highest` may move below
             // A hub that holds more than this node ever wrote (the node's data was lost): never reuse its numbers.
             let highest = UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0)
             if highWater > highest { try EdgeMeta.set(db, EdgeMeta.highestSeq, Int64(clamping: highWater)) }
@@ -143,10 +144,19 @@ extension EdgeStore {
     @discardableResult
     public func prune(ackedBeforeMs olderThanMs: Int64) async throws(YiwangError) -> Int {
         try await write { db in
-            let doomed = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM outbox WHERE status = 'acked' AND acked_at_ms < ?",
-                arguments: [olderThanMs]) ?? 0
-            if doomed > 0 { try OutboxChain.notePrune(db, deleting: doomed) }
+            // The deleted entries are recorded in the chained ledger first (`OutboxLedger`), so a gap that no
+            // prune entry covers is a deletion `audit verify` names.
+            let doomed = try Row.fetchAll(
+                db, sql: "SELECT seq, prev_hash, hash FROM outbox WHERE status = 'acked' AND acked_at_ms < ? ORDER BY seq",
+                arguments: [olderThanMs]
+            ).map { row in
+                (seq: row[0] as Int64, prev: AuditHash(hex: row[1] as String? ?? "") ?? .genesis,
+                    hash: AuditHash(hex: row[2] as String? ?? "") ?? .genesis)
+            }
+            if !doomed.isEmpty {
+                try OutboxChain.notePrune(db, deleting: doomed.count)
+                try OutboxLedger.notePrune(db, doomed: doomed, atMs: wallClock.nowMs())
+            }
             try db.execute(
                 sql: "DELETE FROM outbox WHERE status = 'acked' AND acked_at_ms < ?", arguments: [olderThanMs])
             return db.changesCount

@@ -66,6 +66,9 @@ public final class EdgeStore: Sendable {
         }
         migrator.registerMigration("v2-outbox-chain") { db in try OutboxChain.migrate(db) }
         migrator.registerMigration("v3-quarantine-drops") { db in try QuarantineDropLog.createTable(db) }
+        migrator.registerMigration("v3-outbox-ledger") { db in
+            try OutboxLedger.migrate(db, nowMs: EdgeWallClock().nowMs())
+        }
         return migrator
     }
 

@@ -48,12 +48,14 @@ public enum AuditTable {
         ).map(entry(from:))
     }
 
-    /// Verifies the whole chain in stored order (streaming), against an exported head if given.
+    /// Verifies the whole chain in stored order (streaming), against an exported head if given; then, with the
+    /// chain intact, every record's stored state against its entries (`verifyRecords`).
     public static func verify(_ db: Database, expecting: AuditHead?) throws -> AuditVerification {
         var verifier = AuditChainVerifier(expecting: expecting)
         let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM audit ORDER BY rowid")
         while let row = try rows.next(), verifier.check(entry(from: row)) {}
-        return verifier.finish()
+        let chain = verifier.finish()
+        return chain.isIntact ? try verifyRecords(db, after: chain) : chain
     }
 
     /// Links every record's `apply` and `conflict` entries newest to oldest, replacing the `(dataset, key)`
@@ -106,7 +108,8 @@ public enum AuditTable {
         var entries: [AuditEntry] = []
         while let seq = next, let row = try Row.fetchOne(statement, arguments: [seq]) {
             let entry = entry(from: row)
-            guard entry.dataset == dataset, entry.key == key else { break }  // a damaged link: stop, never stray
+            // A damaged link: stop, never stray (compared as bytes, as the rows are keyed).
+            guard ByteKey.equal(entry.dataset, dataset), ByteKey.equal(entry.key, key) else { break }
             entries.append(entry)
             let previous = row[9] as Int64?
             next = previous.flatMap { $0 < seq ? $0 : nil }  // links only go back: no loop on a damaged file

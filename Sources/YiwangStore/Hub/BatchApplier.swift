@@ -182,7 +182,8 @@ struct BatchApplier {
 
     /// The checks every incoming change must pass; the message names what is wrong, never the value.
     private func validate(_ version: Version) throws(YiwangError) {
-        guard version.origin == batch.node else {
+        try Validation.nodeID(version.origin, field: "origin")
+        guard ByteKey.equal(version.origin, batch.node) else {
             throw .forbidden("change originates at '\(version.origin)'; node '\(batch.node)' may send only its own")
         }
         try Validation.dataset(version.dataset)

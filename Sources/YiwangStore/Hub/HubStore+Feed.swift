@@ -57,9 +57,8 @@ extension HubStore {
         try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT node, cursor, last_pull_ms FROM downlinks")
             let nodes = Dictionary(
-                uniqueKeysWithValues: rows.map { row in
-                    (row[0] as String, DownlinkRecord(row: row))
-                })
+                rows.map { row in (row[0] as String, DownlinkRecord(row: row)) },
+                uniquingKeysWith: { first, _ in first })  // never trap on two canonically equivalent ids
             return (try FeedTable.head(db), nodes)
         }
     }

@@ -37,14 +37,14 @@ extension HubStore {
         try await pool.read { db in
             let entries = try AuditTable.recordEntries(db, dataset: dataset, key: key)
             let current = try RecordTable.load(db, dataset: dataset, key: key)
-            let visible = Set(current?.visible.map(\.vector.description) ?? [])
+            let visible = Set(current?.visible.map { ByteKey($0.vector.description) } ?? [])
             let decoder = JSONDecoder()
-            var losers = Set<String>()
+            var losers = Set<ByteKey>()
             for entry in entries where entry.kind == "conflict" {
                 if let detail = try? decoder.decode(ConflictDetail.self, from: Data(entry.detail.utf8)),
                     detail.resolution == ConflictRecord.Resolution.lastWriterWins.rawValue
                 {
-                    losers.insert(detail.loser_vector)
+                    losers.insert(ByteKey(detail.loser_vector))
                 }
             }
             return entries.compactMap { entry -> VersionHistoryItem? in
@@ -52,7 +52,8 @@ extension HubStore {
                     let detail = try? decoder.decode(ApplyDetail.self, from: Data(entry.detail.utf8))
                 else { return nil }
                 let status: VersionHistoryItem.Status =
-                    visible.contains(detail.vector) ? .visible : losers.contains(detail.vector) ? .lost : .superseded
+                    visible.contains(ByteKey(detail.vector)) ? .visible
+                    : losers.contains(ByteKey(detail.vector)) ? .lost : .superseded
                 return VersionHistoryItem(
                     auditSeq: entry.seq, receivedAtMs: entry.atMs, node: entry.node, origin: detail.origin,
                     actor: detail.actor, writtenAtMs: HLCTimestamp(packed: detail.hlc).wallMs, vector: detail.vector,

@@ -24,7 +24,8 @@ extension HubStore {
                 return record
             }
         }
-        return Dictionary(uniqueKeysWithValues: records.map { ($0.id, $0) })
+        // Rows are keyed by bytes, a Swift dictionary by canonical equivalence: two such ids must not trap.
+        return Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// One node's stored state, or nil if the hub never heard from it.

@@ -4,9 +4,16 @@ import YiwangCore
 /// The stored states of every record a batch (hub) or a bulk request (edge) touches, read with a few `IN (...)`
 /// queries instead of one query per change, and kept current as the batch merges (it may touch a key twice).
 struct RecordPrefetch {
+    /// A record's identity as bytes (`ByteKey`): canonically equivalent keys with different bytes are two
+    /// records here as in SQLite.
     private struct RecordKey: Hashable {
-        var dataset: String
-        var key: String
+        var dataset: ByteKey
+        var key: ByteKey
+
+        init(dataset: String, key: String) {
+            self.dataset = ByteKey(dataset)
+            self.key = ByteKey(key)
+        }
     }
 
     private var states: [RecordKey: RecordState] = [:]
@@ -21,10 +28,11 @@ struct RecordPrefetch {
 
     /// Reads the current state of each `(dataset, key)`.
     init(_ db: Database, keys: some Sequence<(String, String)>, withAuditLinks: Bool = false) throws {
-        var keysByDataset: [String: Set<String>] = [:]
-        for (dataset, key) in keys { keysByDataset[dataset, default: []].insert(key) }
-        for (dataset, keys) in keysByDataset {
-            let all = Array(keys)
+        var keysByDataset: [ByteKey: Set<ByteKey>] = [:]
+        for (dataset, key) in keys { keysByDataset[ByteKey(dataset), default: []].insert(ByteKey(key)) }
+        for (datasetBytes, keys) in keysByDataset {
+            let dataset = datasetBytes.text
+            let all = keys.map(\.text)
             for start in stride(from: 0, to: all.count, by: Self.chunk) {
                 let slice = all[start..<min(start + Self.chunk, all.count)]
                 let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")

@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+import YiwangCore
+
+/// What happened to outbox entries after they were written, as a second hash chain beside the outbox's own
+/// (`outbox_ledger`, chained like the hub's audit log by `AuditEntry.chainHash`):
+///
+/// - `ack`: the hub holds every entry through `through` (one row per acknowledgement that moves the cursor,
+///   not per entry: a heartbeat that acknowledges nothing new writes nothing);
+/// - `prune`: entries `from...through` were deleted, with the outbox chain's hash before `from` (`prev`) and
+///   at `through` (`hash`), so the gap is tied to the entries on both sides of it;
+/// - `migrated_prune`: the same, for a gap that was already there when the ledger was added.
+///
+/// `verify` trusts no counter in `meta`: every missing outbox seq must be covered by a chained prune entry
+/// whose hashes link its neighbours, and a prune may cover only acknowledged entries. Deleting an entry in
+/// the middle of the outbox is therefore caught however the counters around it are edited.
+enum OutboxLedger {
+    static func createTable(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE outbox_ledger(
+                    seq INTEGER PRIMARY KEY,      -- 1, 2, 3, ... with no gaps
+                    at_ms INTEGER NOT NULL,
+                    kind TEXT NOT NULL,           -- ack | prune | migrated_prune
+                    detail TEXT NOT NULL,         -- JSON: through; from, prev, hash for a prune
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                )
+                """)
+    }
+
+    /// Adds the ledger to a file that has an outbox chain: the gaps already there are recorded as
+    /// `migrated_prune` entries (trusted as they are now), then the acknowledgement cursor as an `ack`.
+    static func migrate(_ db: Database, nowMs: Int64) throws {
+        try createTable(db)
+        var writer = try Writer(db)
+        var last = AuditHead.empty
+        let rows = try Row.fetchCursor(db, sql: "SELECT seq, prev_hash, hash FROM outbox ORDER BY seq")
+        while let row = try rows.next() {
+            let seq: Int64 = row[0]
+            if seq > last.seq + 1 {
+                let hash = AuditHash(hex: row[1] as String? ?? "") ?? .genesis
+                try writer.prune(db, kind: "migrated_prune", from: last.seq + 1, through: seq - 1, prev: last.hash,
+                    hash: hash, atMs: nowMs)
+            }
+            last = AuditHead(seq: seq, hash: AuditHash(hex: row[2] as String? ?? "") ?? .genesis)
+        }
+        let highest = try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0
+        if highest > last.seq, let hex = try EdgeMeta.text(db, OutboxChain.lastHash), let hash = AuditHash(hex: hex) {
+            try writer.prune(db, kind: "migrated_prune", from: last.seq + 1, through: highest, prev: last.hash,
+                hash: hash, atMs: nowMs)
+        }
+        let acked = min(try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0, max(highest, last.seq))
+        if acked > 0 { try writer.ack(db, through: acked, atMs: nowMs) }
+    }
+
+    /// After an acknowledgement: one `ack` entry when the acknowledged cursor moved (forwards or back).
+    static func noteAck(_ db: Database, through: UInt64, atMs: Int64) throws {
+        let highest = UInt64(try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0)
+        let acked = Int64(clamping: min(through, highest))  // only entries this node wrote can be acknowledged
+        var writer = try Writer(db)
+        if writer.lastAck == acked { return }
+        try writer.ack(db, through: acked, atMs: atMs)
+    }
+
+    /// Before a prune deletes `doomed` (seq order): one `prune` entry per run of consecutive seqs.
+    static func notePrune(_ db: Database, doomed: [(seq: Int64, prev: AuditHash, hash: AuditHash)], atMs: Int64)
+        throws
+    {
+        guard var start = doomed.first else { return }
+        var writer = try Writer(db)
+        var end = start
+        for entry in doomed.dropFirst() {
+            if entry.seq == end.seq + 1 {
+                end = entry
+                continue
+            }
+            try writer.prune(db, kind: "prune", from: start.seq, through: end.seq, prev: start.prev, hash: end.hash,
+                atMs: atMs)
+            start = entry
+            end = entry
+        }
+        try writer.prune(db, kind: "prune", from: start.seq, through: end.seq, prev: start.prev, hash: end.hash,
+            atMs: atMs)
+    }
+
+    static let columns = "seq, at_ms, kind, detail, prev_hash, hash"
+
+    static func entry(from row: Row) -> AuditEntry {
+        AuditEntry(
+            seq: row[0], atMs: row[1], kind: row[2], node: "", dataset: "", key: "", detail: row[3],
+            prevHash: AuditHash(hex: row[4]) ?? AuditHash(bytes: []),
+            hash: AuditHash(hex: row[5]) ?? AuditHash(bytes: []))
+    }
+
+    /// Appends ledger entries inside the caller's write transaction.
+    struct Writer {
+        private(set) var head: AuditHead
+        /// The `through` of the newest `ack` entry (nil: none yet).
+        private(set) var lastAck: Int64?
+
+        init(_ db: Database) throws {
+            if let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT seq, hash FROM outbox_ledger ORDER BY seq DESC LIMIT 1"))
+            {
+                head = AuditHead(seq: row[0], hash: AuditHash(hex: row[1]) ?? .genesis)
+            } else {
+                head = .empty
+            }
+            let detail = try String.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT detail FROM outbox_ledger WHERE kind = 'ack' ORDER BY seq DESC LIMIT 1"))
+            lastAck = detail.flatMap { LedgerDetail.parse($0)?.through }
+        }
+
+        mutating func ack(_ db: Database, through: Int64, atMs: Int64) throws {
+            var detail = AuditDetail()
+            detail.add("through", through)
+            try append(db, kind: "ack", detail: detail.json, atMs: atMs)
+            lastAck = through
+        }
+
+        mutating func prune(
+            _ db: Database, kind: String, from: Int64, through: Int64, prev: AuditHash, hash: AuditHash, atMs: Int64
+        ) throws {
+            var detail = AuditDetail()
+            detail.add("from", from)
+            detail.add("through", through)
+            detail.add("prev", prev.hex)
+            detail.add("hash", hash.hex)
+            try append(db, kind: kind, detail: detail.json, atMs: atMs)
+        }
+
+        private mutating func append(_ db: Database, kind: String, detail: String, atMs: Int64) throws {
+            let seq = head.seq + 1
+            let hash = AuditEntry.chainHash(
+                prev: head.hash, seq: seq, atMs: atMs, kind: kind, node: "", dataset: "", key: "", detail: detail)
+            try db.cachedStatement(
+                sql: "INSERT INTO outbox_ledger(seq, at_ms, kind, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)"
+            ).execute(arguments: [seq, atMs, kind, detail, head.hash.hex, hash.hex])
+            head = AuditHead(seq: seq, hash: hash)
+        }
+    }
+}
+
+/// The detail of a ledger entry, as `OutboxLedger.Writer` writes it.
+struct LedgerDetail: Decodable {
+    var from: Int64?
+    var through: Int64
+    var prev: String?
+    var hash: String?
+
+    static func parse(_ text: String) -> LedgerDetail? {
+        try? JSONDecoder().decode(LedgerDetail.self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import YiwangCore
+
+extension AuditTable {
+    /// Checks every record's stored state against the audit entries that put it there: the record's `apply`
+    /// entries (vector, HLC, origin, actor, op, value hash), replayed in order through `Merge.merge`, must give
+    /// exactly the stored state (joined vector and every visible version, siblings included). Obsolete entries
+    /// change nothing in the replay as they changed nothing when applied, and a conflict's visible winner is one
+    /// of the replayed versions, so an edited `records.value`, vector, hlc, origin or actor is caught, as is a
+    /// record no entry accounts for. Each step replays under the policy its `conflict` entries name (a step
+    /// without a conflict gives the same state under either), so a policy changed over time replays too. The
+    /// problem names the dataset and key, never the value.
+    static func verifyRecords(_ db: Database, after chain: AuditVerification) throws -> AuditVerification {
+        var result = chain
+        // A copy from before the record links (`migrateToRecordLinks`) cannot find a record's entries.
+        guard try db.columns(in: "records").contains(where: { $0.name == "last_audit" }) else { return chain }
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT vector, winner_vector, hlc, origin, actor, op, value, siblings, key, dataset, last_audit
+                FROM records ORDER BY dataset, key
+                """)
+        while let row = try rows.next() {
+            let dataset: String = row[9]
+            let key: String = row[8]
+            let link = row[10] as Int64?
+            func broken(_ reason: String) -> AuditVerification {
+                result.problem = AuditProblem(
+                    position: chain.checked, seq: link ?? 0,
+                    reason: "record \(JSONText.quoted(dataset))/\(JSONText.quoted(key)): \(reason)")
+                return result
+            }
+            guard let stored = try? RecordTable.state(from: row, dataset: dataset, key: key) else {
+                return broken("its stored version cannot be read: the row was edited")
+            }
+            let versions = try appliedVersions(db, dataset: dataset, key: key)
+            guard !versions.isEmpty else { return broken("no audit entry accounts for it: the row was inserted") }
+            var replayed: RecordState?
+            for (version, policy) in versions {
+                if let next = Merge.merge(version, into: replayed, policy: policy).newState { replayed = next }
+            }
+            guard replayed == Self.hashingValues(stored) else {
+                return broken(
+                    "its visible version does not match its audit entries: "
+                        + "its value, vector, clock, origin or actor was edited")
+            }
+        }
+        return result
+    }
+
+    /// The record's versions as its `apply` entries recorded them, oldest first, each value replaced by the
+    /// hex SHA-256 the entry holds (the merge never looks at values), with the policy its merge used: `siblings`
+    /// when a `conflict` entry after it says so, else `lww`.
+    private static func appliedVersions(_ db: Database, dataset: String, key: String) throws
+        -> [(Version, MergePolicy)]
+    {
+        let decoder = JSONDecoder()
+        var versions: [(Version, MergePolicy)] = []
+        for entry in try recordEntries(db, dataset: dataset, key: key) {
+            let data = Data(entry.detail.utf8)
+            if entry.kind == "conflict", !versions.isEmpty,
+                let conflict = try? decoder.decode(ConflictDetail.self, from: data),
+                conflict.resolution == ConflictRecord.Resolution.keptAsSiblings.rawValue
+            {
+                versions[versions.count - 1].1 = .siblings
+            }
+            guard entry.kind == "apply", let detail = try? decoder.decode(Detail.self, from: data),
+                let vector = try? VersionVector(parsing: detail.vector), let op = Operation(name: detail.op)
+            else { continue }
+            let version = Version(
+                dataset: dataset, key: key, vector: vector, hlc: HLCTimestamp(packed: detail.hlc),
+                origin: detail.origin, actor: detail.actor, operation: op,
+                value: op == .put ? (detail.value_sha256 ?? "") : nil)
+            versions.append((version, .lww))
+        }
+        return versions
+    }
+
+    /// The stored state with each value replaced by its hex SHA-256, as `appliedVersions` has them.
+    private static func hashingValues(_ state: RecordState) -> RecordState {
+        var state = state
+        state.visible = state.visible.map { version in
+            var version = version
+            version.value = version.value.map { AuditHash.of($0).hex }
+            return version
+        }
+        return state
+    }
+
+    /// The `apply` entry's detail, as `AuditWriter.versionDetail` writes it.
+    private struct Detail: Decodable {
+        var origin: String
+        var actor: String
+        var hlc: Int64
+        var vector: String
+        var op: String
+        var value_sha256: String?
+    }
+
+    /// The `conflict` entry's detail, as `AuditWriter.conflictDetail` writes it (the resolution is enough).
+    private struct ConflictDetail: Decodable {
+        var resolution: String
+    }
+}
