@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import YiwangCore
 
@@ -31,12 +32,22 @@ public enum AuditTable {
         return AuditHead(seq: row[0], hash: AuditHash(hex: row[1]) ?? .genesis)
     }
 
-    static let columns = "seq, at_ms, kind, node, dataset, key, detail, prev_hash, hash"
+    /// The texts are read as their bytes: SQLite keeps a NUL inside a text (a refused change's key may hold
+    /// one), but reading it as text would stop there, and the entry would no longer match its own hash.
+    static let columns = """
+        seq, at_ms, CAST(kind AS BLOB), CAST(node AS BLOB), CAST(dataset AS BLOB), CAST(key AS BLOB), \
+        CAST(detail AS BLOB), prev_hash, hash
+        """
 
     static func entry(from row: Row) -> AuditEntry {
+        func text(_ index: Int) -> String {
+            let bytes = (row[index] as Data?) ?? Data()
+            // Stored from Swift strings, so valid UTF-8; bytes edited into something else fail the hash check.
+            return String(validating: bytes, as: UTF8.self) ?? String(decoding: bytes, as: UTF8.self)
+        }
         // An unparsable hash is kept as the zero-length hash so that verification reports it as edited.
-        AuditEntry(
-            seq: row[0], atMs: row[1], kind: row[2], node: row[3], dataset: row[4], key: row[5], detail: row[6],
+        return AuditEntry(
+            seq: row[0], atMs: row[1], kind: text(2), node: text(3), dataset: text(4), key: text(5), detail: text(6),
             prevHash: AuditHash(hex: row[7]) ?? AuditHash(bytes: []), hash: AuditHash(hex: row[8]) ?? AuditHash(bytes: []))
     }
 
