@@ -29,6 +29,7 @@ extension EdgeStore {
             var next = max(highest, hubHighWater)
             let skipped = next - highest  // numbers the hub holds from the node's earlier life, never written here
             var chain = try OutboxChain.previous(db, before: next + 1)
+            let chainAtJump = chain
             var result = ReissueOutcome(reissued: [:], superseded: [], ackThrough: batchLastSeq)
             for seq in Set(reused).sorted() {
                 guard let entry = try OutboxTable.fetch(db, seq: seq), entry.status == .pending || entry.status == .acked
@@ -60,6 +61,8 @@ extension EdgeStore {
             }
             if !result.reissued.isEmpty {
                 if skipped > 0 {
+                    try OutboxLedger.noteSkip(db, from: highest + 1, through: highest + skipped, chain: chainAtJump,
+                        atMs: now)
                     let total = (try EdgeMeta.int(db, OutboxChain.skippedCount) ?? 0).addingReportingOverflow(
                         Int64(clamping: skipped))
                     try EdgeMeta.set(db, OutboxChain.skippedCount, total.overflow ? Int64.max : total.partialValue)

@@ -29,13 +29,16 @@ extension OutboxLedger {
             guard let detail = LedgerDetail.parse(entry.detail) else { return broken("unreadable detail") }
             switch entry.kind {
             case "ack": maxAcked = max(maxAcked, detail.through)
-            case "prune", "migrated_prune":
+            case "prune", "migrated_prune", "skip":
                 guard let from = detail.from, from >= 1, from <= detail.through,
                     let prev = detail.prev.flatMap(AuditHash.init(hex:)),
                     let hash = detail.hash.flatMap(AuditHash.init(hex:))
                 else { return broken("unreadable prune entry") }
                 if entry.kind == "prune" && detail.through > maxAcked {
                     return broken("prunes seq \(from)...\(detail.through), beyond the acknowledged \(maxAcked)")
+                }
+                if entry.kind == "skip" && prev != hash {  // numbers never written: the chain cannot change
+                    return broken("skips seq \(from)...\(detail.through) but the chain changes across it")
                 }
                 ranges[from] = PrunedRange(through: detail.through, prev: prev, hash: hash)
             default: return broken("unknown kind '\(entry.kind)'")

@@ -9,7 +9,9 @@ import YiwangCore
 ///   not per entry: a heartbeat that acknowledges nothing new writes nothing);
 /// - `prune`: entries `from...through` were deleted, with the outbox chain's hash before `from` (`prev`) and
 ///   at `through` (`hash`), so the gap is tied to the entries on both sides of it;
-/// - `migrated_prune`: the same, for a gap that was already there when the ledger was added.
+/// - `migrated_prune`: the same, for a gap that was already there when the ledger was added;
+/// - `skip`: numbers `from...through` were never written (a node restored from an older copy re-issues its
+///   writes above the hub's high water): `prev` and `hash` are one and the same, the chain goes on unbroken.
 ///
 /// `verify` trusts no counter in `meta`: every missing outbox seq must be covered by a chained prune entry
 /// whose hashes link its neighbours, and a prune may cover only acknowledged entries. Deleting an entry in
@@ -61,6 +63,16 @@ enum OutboxLedger {
         var writer = try Writer(db)
         if writer.lastAck == acked { return }
         try writer.ack(db, through: acked, atMs: atMs)
+    }
+
+    /// When the outbox's numbering jumps over `from...through` (never written): one `skip` entry, tied to the
+    /// chain's hash at the jump (the next entry chains to it directly).
+    static func noteSkip(_ db: Database, from: UInt64, through: UInt64, chain: AuditHash, atMs: Int64) throws {
+        guard from <= through else { return }
+        var writer = try Writer(db)
+        try writer.prune(
+            db, kind: "skip", from: Int64(clamping: from), through: Int64(clamping: through), prev: chain,
+            hash: chain, atMs: atMs)
     }
 
     /// Before a prune deletes `doomed` (seq order): one `prune` entry per run of consecutive seqs.
