@@ -63,17 +63,7 @@ private final class SlowUpload: Sendable {
     let fd: Int32
 
     init(port: Int, node: String, claimedBytes: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw YiwangError.transport("connect failed") }
+        fd = try connectLoopback(port: port)
         let head = "POST /v1/sync HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: \(HubRoutes.batchContentType)\r\n"
             + "X-Yiwang-Node: \(node)\r\nContent-Length: \(claimedBytes)\r\n\r\n"
         let bytes = Array(head.utf8) + Array(BatchCodec.magic)
