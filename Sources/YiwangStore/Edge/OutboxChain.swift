@@ -65,19 +65,26 @@ enum OutboxChain {
         try EdgeMeta.set(db, prunedCount, (try EdgeMeta.int(db, prunedCount) ?? 0) + Int64(count))
     }
 
+    /// Every outbox entry with its chain hashes, in seq order (rows for `auditEntry(from:)`).
+    static let entriesSQL = "SELECT \(OutboxTable.columns), prev_hash, hash FROM outbox ORDER BY seq"
+
+    /// An outbox row of `entriesSQL` as the entry its chain hash covers.
+    static func auditEntry(from row: Row) throws -> AuditEntry {
+        let stored = try OutboxTable.entry(from: row)
+        let v = stored.change.version
+        return AuditEntry(
+            seq: Int64(stored.seq), atMs: stored.committedAtMs, kind: "outbox", node: v.origin, dataset: v.dataset,
+            key: v.key, detail: detail(v),
+            prevHash: AuditHash(hex: row[12] as String? ?? "") ?? AuditHash(bytes: []),
+            hash: AuditHash(hex: row[13] as String? ?? "") ?? AuditHash(bytes: []))
+    }
+
     /// Verifies the stored chain in seq order; the gaps must add up to what was pruned.
     static func verify(_ db: Database, expecting: AuditHead?) throws -> AuditVerification {
         var verifier = AuditChainVerifier(expecting: expecting, allowsGaps: true)
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT \(OutboxTable.columns), prev_hash, hash FROM outbox ORDER BY seq")
+        let rows = try Row.fetchCursor(db, sql: entriesSQL)
         while let row = try rows.next() {
-            let stored = try OutboxTable.entry(from: row)
-            let v = stored.change.version
-            let entry = AuditEntry(
-                seq: Int64(stored.seq), atMs: stored.committedAtMs, kind: "outbox", node: v.origin, dataset: v.dataset,
-                key: v.key, detail: detail(v),
-                prevHash: AuditHash(hex: row[12] as String? ?? "") ?? AuditHash(bytes: []),
-                hash: AuditHash(hex: row[13] as String? ?? "") ?? AuditHash(bytes: []))
+            let entry = try auditEntry(from: row)
             if !verifier.check(entry) { break }
         }
         var result = verifier.finish()

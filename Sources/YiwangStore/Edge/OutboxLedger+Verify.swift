@@ -53,16 +53,9 @@ extension OutboxLedger {
 
         // 2. The outbox, walking any gap through the pruned ranges that must cover it.
         var walk = OutboxWalk(ranges: ranges, expecting: expecting)
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT \(OutboxTable.columns), prev_hash, hash FROM outbox ORDER BY seq")
+        let rows = try Row.fetchCursor(db, sql: OutboxChain.entriesSQL)
         while let row = try rows.next() {
-            let stored = try OutboxTable.entry(from: row)
-            let v = stored.change.version
-            let entry = AuditEntry(
-                seq: Int64(stored.seq), atMs: stored.committedAtMs, kind: "outbox", node: v.origin, dataset: v.dataset,
-                key: v.key, detail: OutboxChain.detail(v),
-                prevHash: AuditHash(hex: row[12] as String? ?? "") ?? AuditHash(bytes: []),
-                hash: AuditHash(hex: row[13] as String? ?? "") ?? AuditHash(bytes: []))
+            let entry = try OutboxChain.auditEntry(from: row)
             if !walk.check(entry) { break }
         }
         walk.finish(acknowledged: maxAcked)
