@@ -9,7 +9,7 @@ extension EdgeRoutes {
     /// for good, chained in the node's drop log. Until dropped or re-queued, a quarantined change counts as one
     /// the hub lacks (the node is never `realtime`).
     func drop(_ request: Request, _ context: EdgeRequestContext) async throws -> Response {
-        guard let text = context.parameters.get("seq"), let seq = UInt64(text), seq > 0 else {
+        guard let text = context.parameters.get("seq"), let seq = UInt64(text), (1...UInt64.maxStored).contains(seq) else {
             throw YiwangError.invalidField("seq", "seq must be a positive integer")
         }
         let actor = try actor(request)

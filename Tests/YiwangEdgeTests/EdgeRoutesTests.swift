@@ -243,6 +243,17 @@ struct EdgeRoutesTests {
             try await client.execute(uri: "/v1/quarantine/x/requeue", method: .post) { response in
                 #expect(response.status == .badRequest)
             }
+            // Sequences past what SQLite stores are refused by both routes, and the node keeps serving.
+            for action in ["requeue", "drop"] {
+                for seq in ["0", "9223372036854775808", "18446744073709551615", "99999999999999999999"] {
+                    try await client.execute(
+                        uri: "/v1/quarantine/\(seq)/\(action)", method: .post, headers: [.init("X-Actor")!: "ops"],
+                        body: ByteBuffer(string: #"{"reason":"r"}"#)
+                    ) { response in
+                        #expect(response.status == .badRequest, "\(action) \(seq)")
+                    }
+                }
+            }
             #expect(try store.summary().backlog == 1)
         }
     }

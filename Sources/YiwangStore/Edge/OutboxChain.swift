@@ -32,7 +32,7 @@ enum OutboxChain {
     static func previous(_ db: Database, before seq: UInt64) throws -> AuditHash {
         if let hex = try String.fetchOne(
             db.cachedStatement(sql: "SELECT hash FROM outbox WHERE seq < ? ORDER BY seq DESC LIMIT 1"),
-            arguments: [Int64(seq)]), let hash = AuditHash(hex: hex)
+            arguments: [Int64(clamping: seq)]), let hash = AuditHash(hex: hex)
         {
             return hash
         }

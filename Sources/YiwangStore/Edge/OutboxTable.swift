@@ -102,7 +102,7 @@ enum OutboxTable {
 
     static func fetch(_ db: Database, seq: UInt64) throws -> OutboxEntry? {
         try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(columns) FROM outbox WHERE seq = ?"), arguments: [Int64(seq)]
+            db.cachedStatement(sql: "SELECT \(columns) FROM outbox WHERE seq = ?"), arguments: [Int64(clamping: seq)]
         ).map(entry(from:))
     }
 
@@ -115,7 +115,7 @@ enum OutboxTable {
         try Int64.fetchOne(
             db.cachedStatement(
                 sql: "SELECT committed_at_ms FROM outbox WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT 1"),
-            arguments: [Int64(seq)])
+            arguments: [Int64(clamping: seq)])
     }
 
     /// How many entries are quarantined and the commit time of the oldest (the partial index keeps it cheap).

@@ -78,10 +78,10 @@ extension EdgeStore {
             guard let entry = try OutboxTable.fetch(db, seq: seq), entry.status == .quarantined else {
                 throw YiwangError.notFound("quarantined change \(seq)")
             }
-            let hash = try String.fetchOne(db, sql: "SELECT hash FROM outbox WHERE seq = ?", arguments: [Int64(seq)])
+            let hash = try String.fetchOne(db, sql: "SELECT hash FROM outbox WHERE seq = ?", arguments: [Int64(clamping: seq)])
             let logSeq = try QuarantineDropLog.append(
                 db, node: node, entry: entry, outboxHash: hash ?? "", actor: actor, reason: reason, atMs: now)
-            try db.execute(sql: "UPDATE outbox SET status = 'dropped' WHERE seq = ?", arguments: [Int64(seq)])
+            try db.execute(sql: "UPDATE outbox SET status = 'dropped' WHERE seq = ?", arguments: [Int64(clamping: seq)])
             return logSeq
         }
     }
