@@ -29,16 +29,11 @@ enum HeldChangeTable {
                 """)
     }
 
-    struct Usage {
-        var count: Int
-        var bytes: Int
-    }
-
-    static func usage(_ db: Database, node: String) throws -> Usage {
+    static func usage(_ db: Database, node: String) throws -> HeldUsage {
         let row = try Row.fetchOne(
             db, sql: "SELECT COUNT(*), COALESCE(SUM(LENGTH(version)), 0) FROM held_changes WHERE node = ?",
             arguments: [node])
-        return Usage(count: row?[0] ?? 0, bytes: row?[1] ?? 0)
+        return HeldUsage(count: row?[0] ?? 0, bytes: row?[1] ?? 0)
     }
 
     static func hold(
