@@ -64,14 +64,6 @@ public struct SkippedSequence: Sendable, Hashable {
         self.seq = seq
         self.reason = reason
     }
-
-    /// The audit entry's detail: the sequence and the node's reason (never a record value).
-    public var auditDetail: String {
-        var detail = AuditDetail()
-        detail.add("seq", Int64(clamping: seq))
-        detail.add("reason", reason)
-        return detail.json
-    }
 }
 
 /// What the hub received at a (node, seq): the first 16 bytes of the SHA-256 of the version's wire encoding

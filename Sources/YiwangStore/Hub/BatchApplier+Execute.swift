@@ -28,7 +28,7 @@ extension BatchApplier {
                 try audit.append(
                     db, atMs: rules.nowMs, kind: "hold", node: node, dataset: change.version.dataset,
                     key: change.version.key,
-                    detail: AuditWriter.versionDetail(change.version, seq: change.seq, outcome: "held"))
+                    detail: AuditDetail.applied(change.version, seq: change.seq, outcome: "held"))
             case .rewait(let other, let counter):
                 try HeldChangeTable.rewait(db, node: node, seq: change.seq, waitNode: other, waitCounter: counter)
             }
@@ -44,14 +44,14 @@ extension BatchApplier {
         let nowMs = rules.nowMs
         var link = try audit.append(
             db, atMs: nowMs, kind: "apply", node: version.origin, dataset: version.dataset, key: version.key,
-            detail: AuditWriter.versionDetail(
+            detail: AuditDetail.applied(
                 version, seq: change.seq, outcome: outcome == .ignored ? "obsolete" : "applied"),
             recordLink: links.auditLink(dataset: version.dataset, key: version.key))
         if case .conflict(_, let records) = outcome {
             for record in records {
                 link = try audit.append(
                     db, atMs: nowMs, kind: "conflict", node: node, dataset: version.dataset, key: version.key,
-                    detail: AuditWriter.conflictDetail(record), recordLink: link)
+                    detail: AuditDetail.conflict(record), recordLink: link)
             }
             for record in records { try ConflictTable.append(db, record, atMs: nowMs) }
         }
@@ -71,7 +71,7 @@ extension BatchApplier {
         try audit.append(
             db, atMs: rules.nowMs, kind: "reject_change", node: node,
             dataset: String(change.version.dataset.prefix(64)), key: String(change.version.key.prefix(512)),
-            detail: AuditWriter.errorDetail(error, seq: change.seq))
+            detail: AuditDetail.refusal(error, seq: change.seq))
     }
 
     /// A sequence the node will never send: its refusal, with the node's reason, in `rejected_changes` and the
@@ -79,7 +79,7 @@ extension BatchApplier {
     mutating func record(_ skipped: SkippedSequence, node: String, _ db: Database) throws {
         try insertRejection(node: node, seq: skipped.seq, code: SkippedSequence.code, message: skipped.reason, db)
         try audit.append(
-            db, atMs: rules.nowMs, kind: SkippedSequence.auditKind, node: node, detail: skipped.auditDetail)
+            db, atMs: rules.nowMs, kind: SkippedSequence.auditKind, node: node, detail: AuditDetail.skipped(seq: skipped.seq, reason: skipped.reason))
     }
 
     private func insertRejection(node: String, seq: UInt64, code: String, message: String, _ db: Database) throws {

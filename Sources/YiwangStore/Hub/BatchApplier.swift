@@ -91,7 +91,7 @@ struct BatchApplier {
                 sql: "SELECT code, message, seq FROM rejected_changes WHERE node = ? ORDER BY id DESC LIMIT 1"),
             arguments: [node])
         guard let row else { return nil }
-        let seq: Int64 = row[2]
-        return NodeBookkeeping.refusalNote(code: row[0], message: row[1], seq: UInt64(max(0, seq)))
+        let seq: Int64 = row["seq"]
+        return NodeBookkeeping.refusalNote(code: row["code"], message: row["message"], seq: UInt64(max(0, seq)))
     }
 }
