@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -112,6 +113,21 @@ import YiwangTesting
             #expect(history.versions.map(\.origin) == [Fixtures.city])
             #expect(!String(buffer: skipped.body).contains("Li"))
         }
+        // The offline verify (`yiwangctl audit verify --file`) finds an edited skip entry like any other.
+        let head = try await hub.store.auditHead()
+        try hub.store.close()
+        let original = dir.file("hub.sqlite")
+        #expect(try AuditFile.verify(path: original, expecting: head).1.isIntact)
+        let copy = dir.file("edited.sqlite")
+        try FileManager.default.copyItem(atPath: original, toPath: copy)
+        if FileManager.default.fileExists(atPath: original + "-wal") {
+            try FileManager.default.copyItem(atPath: original + "-wal", toPath: copy + "-wal")
+        }
+        try await DatabaseQueue(path: copy).write { db in
+            try db.execute(sql: "UPDATE audit SET detail = replace(detail, '\"seq\":3', '\"seq\":4') WHERE kind = 'skip'")
+            #expect(db.changesCount == 1)
+        }
+        #expect(!(try AuditFile.verify(path: copy, expecting: head).1.isIntact))
     }
 
     /// A node on protocol 1 cannot send a skip: its batches read as before, and a skip is always version 2.
