@@ -92,7 +92,9 @@ import YiwangCore
     @Test(arguments: [Int64.min, Int64(-1), Int64(0), Int64.max])
     func anyClockAheadLimitIsAppliedWithoutTrapping(_ limit: Int64) throws {
         let limits = HubBatchRules.Limits(maxClockAheadMs: limit, maxHeldPerNode: 1, maxHeldBytesPerNode: 1)
-        let versions = [Plan.version(Plan.node, 1, hlc: 0), Plan.version(Plan.node, 2, key: "j", hlc: Millis.maxHLCWallMs)]
+        let versions = [
+            Plan.version(Plan.node, 1, hlc: 0), Plan.version(Plan.node, 2, key: "j", hlc: Millis.maxHLCWallMs),
+        ]
         let plan = try Plan.plan(
             Plan.batch(versions.map { Plan.change($0) }), rules: Plan.rules(now: Plan.now, limits: limits))
         #expect(plan.decisions.count == 2)
@@ -121,7 +123,8 @@ import YiwangCore
         #expect(Plan.words(plan) == ["applied"])
         let release = HeldRelease(
             [Change(seq: .max, version: version)], origin: Plan.bookkeeping(highWater: .max), releasing: Plan.other,
-            through: .max, rules: Plan.rules(), prefetched: HeldRelease.Prefetch(highWaters: [Plan.far: .max], heldCount: .max))
+            through: .max, rules: Plan.rules(),
+            prefetched: HeldRelease.Prefetch(highWaters: [Plan.far: .max], heldCount: .max))
         #expect(release.decisions.map { Plan.word($0.action) } == ["applied"])
     }
 }

@@ -69,7 +69,9 @@ import YiwangCore
         #expect(plan.node.dataAsOfMs == Plan.now - 60_000)  // the hub lacks them: data age starts there
         #expect(
             plan.node.lastError
-                == "2 change(s) refused by the hub, quarantined at the node (last: unknown_dataset: dataset 'finance' is not granted here (seq 4))")
+                == "2 change(s) refused by the hub, quarantined at the node "
+                + "(last: unknown_dataset: dataset 'finance' is not granted here (seq 4))"
+        )
         // Requeued or dropped at the node: the note goes, data age is now.
         let cleared = try Plan.plan(Plan.batch([], firstSeq: 1, report: Plan.report()), node: plan.node)
         #expect(cleared.node.quarantined == 0 && cleared.node.oldestQuarantinedMs == nil)
@@ -91,7 +93,8 @@ import YiwangCore
     @Test func aGapStillRecordsTheReportAndTheContact() throws {
         var node = Plan.bookkeeping(highWater: 2)
         node.dataAsOfMs = Plan.now - 100_000
-        let idle = try Plan.plan(Plan.batch(Plan.changes(from: 9, count: 1), report: Plan.report(backlog: 4)), node: node)
+        let idle = try Plan.plan(
+            Plan.batch(Plan.changes(from: 9, count: 1), report: Plan.report(backlog: 4)), node: node)
         #expect(idle.node.backlog == 4 && idle.node.lastContactMs == Plan.now)
         #expect(idle.node.dataAsOfMs == Plan.now - 100_000)  // nothing known pending: the data time stays
         let pending = try Plan.plan(
@@ -110,7 +113,8 @@ import YiwangCore
         node.lastError = "\(BatchPlan.heldBackNote) change seq 1 counts node '430200' at 5, beyond what the hub holds"
         let heartbeat = try Plan.plan(Plan.batch([], firstSeq: 2, report: Plan.report()), node: node)
         #expect(heartbeat.node.lastError == node.lastError)
-        let off = try Plan.plan(Plan.batch([], firstSeq: 2, report: Plan.report(clockMs: Plan.now - 600_000)), node: node)
+        let off = try Plan.plan(
+            Plan.batch([], firstSeq: 2, report: Plan.report(clockMs: Plan.now - 600_000)), node: node)
         #expect(off.node.lastError?.hasPrefix("clock 10m behind the hub") == true)
     }
 

@@ -27,16 +27,21 @@ import YiwangCore
     }
 
     @Test func theNextSequenceIsNoGapAndAFreshStartAtOneIsNone() throws {
-        #expect(try Plan.plan(Plan.batch(Plan.changes(from: 3, count: 1)), node: Plan.bookkeeping(highWater: 2))
-            .ack.expectedSeq == nil)
-        #expect(try Plan.plan(Plan.batch(Plan.changes(count: 4)), node: Plan.bookkeeping(highWater: 3)).ack.highWater == 4)
+        #expect(
+            try Plan.plan(Plan.batch(Plan.changes(from: 3, count: 1)), node: Plan.bookkeeping(highWater: 2))
+                .ack.expectedSeq == nil)
+        #expect(
+            try Plan.plan(Plan.batch(Plan.changes(count: 4)), node: Plan.bookkeeping(highWater: 3)).ack.highWater == 4)
     }
 
     @Test func resentSequencesAreDuplicatesWhetherOrNotADigestWasKept() throws {
         let changes = Plan.changes(count: 4)
-        let digests: [UInt64: [UInt8]] = [1: SequenceDigest.of(changes[0].version), 3: SequenceDigest.of(changes[2].version)]
+        let digests: [UInt64: [UInt8]] = [
+            1: SequenceDigest.of(changes[0].version), 3: SequenceDigest.of(changes[2].version),
+        ]
         let plan = try Plan.plan(
-            Plan.batch(changes), node: Plan.bookkeeping(highWater: 3), prefetched: BatchPrefetch(sequenceDigests: digests))
+            Plan.batch(changes), node: Plan.bookkeeping(highWater: 3),
+            prefetched: BatchPrefetch(sequenceDigests: digests))
         #expect(Plan.words(plan) == ["duplicate", "duplicate", "duplicate", "applied"])
         #expect(plan.decisions.map { $0.sequenceDigest != nil } == [false, false, false, true])
         #expect((plan.applied, plan.duplicates) == (1, 3))
@@ -47,7 +52,8 @@ import YiwangCore
         let changes = Plan.changes(count: 2)
         let plan = try Plan.plan(
             Plan.batch(changes), node: Plan.bookkeeping(highWater: 2),
-            prefetched: BatchPrefetch(sequenceDigests: [2: SequenceDigest.of(Plan.version(Plan.node, 2, key: "other"))]))
+            prefetched: BatchPrefetch(sequenceDigests: [2: SequenceDigest.of(Plan.version(Plan.node, 2, key: "other"))])
+        )
         #expect(Plan.words(plan) == ["duplicate", "refuse:sequence_reused"])
         #expect(plan.ack.rejected.map(\.seq) == [2])
         #expect(plan.ack.rejected.first?.message.contains("above 2") == true)
@@ -55,6 +61,15 @@ import YiwangCore
         #expect(plan.node.lastError?.hasPrefix("sequence_reused: ") == true)
         #expect(plan.node.lastError?.hasSuffix("(seq 2)") == true)
         #expect(plan.decisions[1].sequenceDigest == nil)  // the hub keeps what it recorded first
+    }
+
+    @Test func aSequenceTwiceInOneBatchIsJudgedAgainstItsFirstContent() throws {
+        let first = Plan.version(Plan.node, 1, key: "a")
+        let same = try Plan.plan(Plan.batch([Plan.change(first), Plan.change(first)]))
+        #expect(Plan.words(same) == ["applied", "duplicate"])
+        let other = Plan.change(Plan.version(Plan.node, 1, key: "b"))
+        let reused = try Plan.plan(Plan.batch([Plan.change(first), other]))
+        #expect(Plan.words(reused) == ["applied", "refuse:sequence_reused"])
     }
 
     @Test func takingStopsAtTheFirstSequenceThatIsNotConsecutive() throws {
@@ -108,7 +123,8 @@ import YiwangCore
             highWaters[Plan.far] = 1
         }
         let changes = [Plan.changes(count: 1)[0], Change(seq: 2, version: bad), Plan.changes(from: 3, count: 1)[0]]
-        let plan = try Plan.plan(Plan.batch(changes), prefetched: BatchPrefetch(records: states, highWaters: highWaters))
+        let plan = try Plan.plan(
+            Plan.batch(changes), prefetched: BatchPrefetch(records: states, highWaters: highWaters))
         #expect(Plan.words(plan) == ["applied", "refuse:\(code)", "applied"], "\(problem)")
         #expect(plan.ack.rejected.map(\.seq) == [2])
         #expect(plan.ack.rejected.first?.error == code)
@@ -166,7 +182,8 @@ import YiwangCore
         let encoded = VersionListCodec.encode([versions[0]]).count
         let full = Plan.limits.maxHeldBytesPerNode - encoded
         let byBytes = try Plan.plan(
-            Plan.batch([Plan.change(versions[0])]), prefetched: BatchPrefetch(heldUsage: HeldUsage(count: 0, bytes: full)))
+            Plan.batch([Plan.change(versions[0])]),
+            prefetched: BatchPrefetch(heldUsage: HeldUsage(count: 0, bytes: full)))
         #expect(Plan.words(byBytes) == ["hold:430200@9"])  // exactly at the bound
         let over = try Plan.plan(
             Plan.batch([Plan.change(versions[0])]),
@@ -192,7 +209,8 @@ import YiwangCore
     @Test func aDatasetWithoutAPolicyMergesAsLastWriterWins() throws {
         let theirs = Plan.version(Plan.other, 1, dataset: "education", hlc: Plan.now - 10)
         let ours = Plan.version(Plan.node, 1, dataset: "education", hlc: Plan.now - 20)
-        let plan = try Plan.plan(Plan.batch([Plan.change(ours)]), prefetched: BatchPrefetch(records: Plan.states(theirs)))
+        let plan = try Plan.plan(
+            Plan.batch([Plan.change(ours)]), prefetched: BatchPrefetch(records: Plan.states(theirs)))
         guard case .merge(.conflict(let state, let records)) = plan.decisions[0].action else {
             Issue.record("expected a conflict, got \(Plan.words(plan))")
             return
@@ -204,7 +222,8 @@ import YiwangCore
         // The hub holds a version that counted this node at 1 (relayed, or released from a hold).
         let seen = Plan.version(Plan.other, 3, extra: [Plan.node: 1])
         let plan = try Plan.plan(
-            Plan.batch([Plan.change(Plan.version(Plan.node, 1))]), prefetched: BatchPrefetch(records: Plan.states(seen)))
+            Plan.batch([Plan.change(Plan.version(Plan.node, 1))]), prefetched: BatchPrefetch(records: Plan.states(seen))
+        )
         #expect(Plan.words(plan) == ["obsolete"])
         #expect((plan.applied, plan.duplicates, plan.node.changesApplied) == (0, 1, 0))
         #expect(plan.ack.highWater == 1 && plan.ack.rejected.isEmpty)

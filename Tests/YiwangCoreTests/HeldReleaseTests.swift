@@ -10,7 +10,8 @@ import YiwangCore
     ) -> HeldRelease {
         var node = origin ?? Plan.bookkeeping(highWater: 3)
         if origin == nil {
-            node.lastError = "\(BatchPlan.heldBackNote) change seq 1 counts node '430200' at 5, beyond what the hub holds"
+            node.lastError =
+                "\(BatchPlan.heldBackNote) change seq 1 counts node '430200' at 5, beyond what the hub holds"
         }
         return HeldRelease(
             changes, origin: node, releasing: Plan.other, through: through, rules: rules,

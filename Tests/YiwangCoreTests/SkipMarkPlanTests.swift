@@ -47,7 +47,8 @@ import YiwangCore
     }
 
     @Test func theSkipsAuditDetailNamesTheSequenceAndTheReasonOnly() {
-        #expect(AuditDetail.skipped(seq: 5, reason: #"a "quoted" reason"#) == #"{"seq":5,"reason":"a \"quoted\" reason"}"#)
+        #expect(
+            AuditDetail.skipped(seq: 5, reason: #"a "quoted" reason"#) == #"{"seq":5,"reason":"a \"quoted\" reason"}"#)
         #expect(AuditDetail.skipped(seq: .max, reason: "") == #"{"seq":9223372036854775807,"reason":""}"#)
     }
 }

@@ -39,24 +39,35 @@ import YiwangTesting
             let outcome = try await store.apply(batch: batch, policies: policies, grants: grants, nowMs: now)
             lines.append("\(node)@\(firstSeq): \(outcome)")
         }
-        try await send(city, 1, [v(city, 1, "k1", hlc: 1), v(city, 2, "k2", hlc: 2), v(city, 3, "s1", dataset: "social_security", hlc: 3)])
-        try await send(city, 1, [v(city, 1, "k1", hlc: 1), v(city, 2, "k2", hlc: 2), v(city, 3, "s1", dataset: "social_security", hlc: 3), v(city, 4, "k1", hlc: 4)])
+        try await send(
+            city, 1,
+            [v(city, 1, "k1", hlc: 1), v(city, 2, "k2", hlc: 2), v(city, 3, "s1", dataset: "social_security", hlc: 3)])
+        try await send(
+            city, 1,
+            [
+                v(city, 1, "k1", hlc: 1), v(city, 2, "k2", hlc: 2),
+                v(city, 3, "s1", dataset: "social_security", hlc: 3), v(city, 4, "k1", hlc: 4),
+            ])
         try await send(other, 1, [v(other, 1, "k1", hlc: 9), v(other, 2, "s1", dataset: "social_security", hlc: 1)])
         var ahead = v(city, 6, "k3", hlc: 10 * 60_000)
         ahead.hlc = HLCTimestamp(wallMs: start + 20 * 60_000)
         var foreign = v(city, 7, "k3", hlc: 7)
         foreign.origin = other
-        try await send(city, 5, [v(city, 5, "f1", dataset: "finance", hlc: 5), ahead, foreign, v(city, 8, "k3", hlc: 8)])
+        try await send(
+            city, 5, [v(city, 5, "f1", dataset: "finance", hlc: 5), ahead, foreign, v(city, 8, "k3", hlc: 8)])
         try await send(city, 7, [foreign, v(city, 8, "k3-reused", hlc: 8)])  // seq 8 resent with other content
         try await send(city, 20, [v(city, 20, "k9", hlc: 20)])  // a gap
         try await send(county, 1, [v(county, 1, "k4", hlc: 11, extra: [other: 5])])  // held for other@5
         try await send(county, 2, [v(county, 2, "k5", hlc: 12, extra: [city: 1])])  // holds
         try await send(county, 3, [v(county, 3, "k1", hlc: 13, extra: [other: 3, city: 4])])  // held for other@3
         try await send(county, 4, [v(county, 4, "k6", hlc: 14, extra: [other: 4, far: 1])])  // held, then far@1
-        try await send(other, 3, [v(other, 3, "k7", hlc: 15), v(other, 4, "k1", hlc: 16, extra: [city: 4]), v(other, 5, "k8", hlc: 17)])
+        try await send(
+            other, 3,
+            [v(other, 3, "k7", hlc: 15), v(other, 4, "k1", hlc: 16, extra: [city: 4]), v(other, 5, "k8", hlc: 17)])
         try await send(far, 1, [v(far, 1, "k6", hlc: 18)])  // releases the last held change
         let quarantine = NodeReport(
-            backlog: 0, oldestPendingMs: nil, oldestAfterBatchMs: nil, clockMs: now + 750, hlc: HLCTimestamp(wallMs: now),
+            backlog: 0, oldestPendingMs: nil, oldestAfterBatchMs: nil, clockMs: now + 750,
+            hlc: HLCTimestamp(wallMs: now),
             quarantined: 2, oldestQuarantinedMs: start + 5, clockSkewMs: 120_000)
         try await send(city, 9, [], report: quarantine)
         try await send(other, 6, [], report: quarantine)

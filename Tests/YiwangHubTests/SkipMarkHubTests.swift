@@ -18,7 +18,9 @@ import YiwangTesting
 @Suite struct SkipMarkHubTests {
     static let reason = "malformed_batch: change 3 does not decode"
 
-    static func skip(_ seq: UInt64, node: String = Fixtures.city, clockMs: Int64, quarantinedSinceMs: Int64) -> SyncBatch {
+    static func skip(_ seq: UInt64, node: String = Fixtures.city, clockMs: Int64, quarantinedSinceMs: Int64)
+        -> SyncBatch
+    {
         let report = NodeReport(
             backlog: 0, oldestPendingMs: nil, oldestAfterBatchMs: nil, clockMs: clockMs,
             hlc: HLCTimestamp(wallMs: clockMs), quarantined: 1, oldestQuarantinedMs: quarantinedSinceMs)
@@ -52,7 +54,8 @@ import YiwangTesting
             // The other city saw the city's seq 3 (it never reached the hub): held until the hub holds it.
             let counting = Fixtures.version(
                 node: Fixtures.otherCity, counter: 1, key: "waits", hlcMs: now, extra: [Fixtures.city: 3])
-            _ = try await post(Fixtures.batch(node: Fixtures.otherCity, firstSeq: 1, [counting], clockMs: now), token: other)
+            _ = try await post(
+                Fixtures.batch(node: Fixtures.otherCity, firstSeq: 1, [counting], clockMs: now), token: other)
             #expect(try await hub.status(of: Fixtures.otherCity).held == 1)
 
             // Someone else's credential cannot skip the city's stream.
@@ -79,8 +82,9 @@ import YiwangTesting
             // The report shows it: quarantined at the node, the skip as the last refusal; not real-time.
             let status = try JSONDecoder().decode(
                 NodeStatus.self,
-                from: Data(try await HubSecurityTests.get(client, "/v1/nodes/\(Fixtures.city)", token: reader)
-                    .body.readableBytesView))
+                from: Data(
+                    try await HubSecurityTests.get(client, "/v1/nodes/\(Fixtures.city)", token: reader)
+                        .body.readableBytesView))
             #expect(status.highWater == 3 && status.quarantined == 1 && status.rejectedChanges == 1)
             #expect(status.lastError?.contains("(last: skipped: \(Self.reason) (seq 3))") == true)
             #expect(status.state != .realtime)
@@ -93,9 +97,11 @@ import YiwangTesting
                 node: Fixtures.city, firstSeq: 4,
                 Fixtures.versions(node: Fixtures.city, count: 1, from: 4, hlcMs: clock.nowMs()), clockMs: clock.nowMs())
             #expect(try Self.ack(try await post(next, token: city)).highWater == 4)
-            let again = try Self.ack(try await post(Self.skip(3, clockMs: clock.nowMs(), quarantinedSinceMs: now), token: city))
+            let again = try Self.ack(
+                try await post(Self.skip(3, clockMs: clock.nowMs(), quarantinedSinceMs: now), token: city))
             #expect(again.highWater == 4 && again.expectedSeq == nil)
-            let gap = try Self.ack(try await post(Self.skip(9, clockMs: clock.nowMs(), quarantinedSinceMs: now), token: city))
+            let gap = try Self.ack(
+                try await post(Self.skip(9, clockMs: clock.nowMs(), quarantinedSinceMs: now), token: city))
             #expect(gap.highWater == 4 && gap.expectedSeq == 5)
             #expect(try await skipEntries().count == 1)
             #expect(try await hub.store.rejectedChanges(node: Fixtures.city).count == 1)
@@ -104,12 +110,14 @@ import YiwangTesting
             #expect(try await hub.store.verifyAudit(expecting: nil).isIntact)
             let verify = try JSONDecoder().decode(
                 AuditVerifyBody.self,
-                from: Data(try await HubSecurityTests.get(client, "/v1/audit/verify", token: reader).body.readableBytesView))
+                from: Data(
+                    try await HubSecurityTests.get(client, "/v1/audit/verify", token: reader).body.readableBytesView))
             #expect(verify.intact && verify.problem == nil)
             let history = try JSONDecoder().decode(
                 HistoryBody.self,
-                from: Data(try await HubSecurityTests.get(client, "/v1/records/population/key-4/history", token: reader)
-                    .body.readableBytesView))
+                from: Data(
+                    try await HubSecurityTests.get(client, "/v1/records/population/key-4/history", token: reader)
+                        .body.readableBytesView))
             #expect(history.versions.map(\.origin) == [Fixtures.city])
             #expect(!String(buffer: skipped.body).contains("Li"))
         }
@@ -124,7 +132,8 @@ import YiwangTesting
             try FileManager.default.copyItem(atPath: original + "-wal", toPath: copy + "-wal")
         }
         try await DatabaseQueue(path: copy).write { db in
-            try db.execute(sql: "UPDATE audit SET detail = replace(detail, '\"seq\":3', '\"seq\":4') WHERE kind = 'skip'")
+            try db.execute(
+                sql: "UPDATE audit SET detail = replace(detail, '\"seq\":3', '\"seq\":4') WHERE kind = 'skip'")
             #expect(db.changesCount == 1)
         }
         #expect(!(try AuditFile.verify(path: copy, expecting: head).1.isIntact))

@@ -63,7 +63,8 @@ public struct BatchPlan: Sendable, Hashable {
             // Not a gap unless highWater < firstSeq - 1, so highWater + 1 cannot overflow.
             self.init(
                 node: node, decisions: [], skipped: nil,
-                ack: SyncAck(highWater: node.highWater, expectedSeq: node.highWater + 1, rejected: [], hubClockMs: nowMs),
+                ack: SyncAck(
+                    highWater: node.highWater, expectedSeq: node.highWater + 1, rejected: [], hubClockMs: nowMs),
                 releaseThrough: nil, applied: 0, duplicates: 0, conflicts: 0)
             return
         }

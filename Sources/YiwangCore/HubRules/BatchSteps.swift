@@ -9,6 +9,8 @@ struct BatchSteps {
     private(set) var decisions: [ChangeDecision] = []
     /// The refusals the node hears of in the acknowledgement.
     private(set) var rejected: [SyncAck.Rejection] = []
+    /// The digests recorded so far: the prefetched ones and this batch's new sequences'.
+    private var digests: [UInt64: [UInt8]]
 
     init(sender: String, rules: HubBatchRules, prefetched: BatchPrefetch) {
         self.sender = sender
@@ -16,6 +18,7 @@ struct BatchSteps {
         self.prefetched = prefetched
         merger = PlanMerger(rules: rules, records: prefetched.records)
         heldUsage = prefetched.heldUsage
+        digests = prefetched.sequenceDigests
     }
 
     /// Decides every change the hub now holds, advancing `node.highWater` over the consecutive new ones.
@@ -33,8 +36,9 @@ struct BatchSteps {
             guard change.seq == node.highWater + 1 else { return (held, false) }
             let encoded = VersionListCodec.encode([change.version])
             let action = new(change, encoded: encoded, node: &node)
-            decisions.append(
-                ChangeDecision(change: change, action: action, sequenceDigest: SequenceDigest.of(encoded: encoded)))
+            let digest = SequenceDigest.of(encoded: encoded)
+            digests[change.seq] = digest
+            decisions.append(ChangeDecision(change: change, action: action, sequenceDigest: digest))
             node.highWater = change.seq
             held += 1
         }
@@ -44,7 +48,7 @@ struct BatchSteps {
     /// A sequence the hub holds: a duplicate, or refused when the hub recorded different content for it (the
     /// node reuses its sequence numbers, e.g. restored from an older copy).
     private mutating func resent(_ change: Change, node: inout NodeBookkeeping) -> ChangeDecision.Action {
-        guard let stored = prefetched.sequenceDigests[change.seq], stored != SequenceDigest.of(change.version) else {
+        guard let stored = digests[change.seq], stored != SequenceDigest.of(change.version) else {
             merger.duplicates += 1
             return .duplicate
         }
@@ -83,7 +87,8 @@ struct BatchSteps {
         heldUsage.count += 1
         heldUsage.bytes += encoded.count
         node.lastError =
-            "\(BatchPlan.heldBackNote) change seq \(change.seq) counts node '\(other)' at \(counter), beyond what the hub holds"
+            "\(BatchPlan.heldBackNote) change seq \(change.seq) counts node '\(other)' at \(counter), "
+            + "beyond what the hub holds"
         node.lastErrorAtMs = rules.nowMs
         return HeldBack(
             waitNode: other, waitCounter: counter, encoded: encoded,

@@ -79,7 +79,8 @@ extension BatchApplier {
     mutating func record(_ skipped: SkippedSequence, node: String, _ db: Database) throws {
         try insertRejection(node: node, seq: skipped.seq, code: SkippedSequence.code, message: skipped.reason, db)
         try audit.append(
-            db, atMs: rules.nowMs, kind: SkippedSequence.auditKind, node: node, detail: AuditDetail.skipped(seq: skipped.seq, reason: skipped.reason))
+            db, atMs: rules.nowMs, kind: SkippedSequence.auditKind, node: node,
+            detail: AuditDetail.skipped(seq: skipped.seq, reason: skipped.reason))
     }
 
     private func insertRejection(node: String, seq: UInt64, code: String, message: String, _ db: Database) throws {

@@ -32,7 +32,8 @@ struct BatchApplier {
             digests[seq] = try SequenceDigestTable.stored(db, node: batch.node, seq: seq)
         }
         let prefetched = BatchPrefetch(
-            records: records.states, sequenceDigests: digests, highWaters: try Self.highWaters(db, of: needs.countedNodes),
+            records: records.states, sequenceDigests: digests,
+            highWaters: try Self.highWaters(db, of: needs.countedNodes),
             heldUsage: needs.countedNodes.isEmpty ? .none : try HeldChangeTable.usage(db, node: batch.node),
             lastRefusal: needs.lastRefusal ? try Self.lastRefusal(db, node: batch.node) : nil)
 
