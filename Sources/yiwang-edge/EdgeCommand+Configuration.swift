@@ -5,7 +5,7 @@ import YiwangEdge
 extension EdgeCommand {
     /// Defaults, then the config file, then the flags; validated, errors naming the key (and the file).
     func resolvedConfiguration() throws(YiwangError) -> EdgeConfiguration {
-        var settings = EdgeConfiguration(nodeID: "", hubURL: "", dataDirectory: "", datasets: [])
+        var settings = EdgeConfiguration(nodeID: "", hubURL: "", dataDirectory: "")
         if let config { try settings.apply(file: config) }
         func duration(_ text: String?, flag: String) throws(YiwangError) -> Int64? {
             guard let text else { return nil }

@@ -31,7 +31,11 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Directory for the node's database (edge.sqlite).")
     var dataDir: String?
 
-    @Option(help: "Comma-separated datasets this node holds; writes to any other are refused.")
+    @Option(
+        help: """
+            Comma-separated datasets this node holds, of those the province grants it. Default: every dataset \
+            the hub's topology grants the node (learnt from the hub, kept in the node's database).
+            """)
     var datasets: String?
 
     @Option(help: "Config file (YAML) with the same settings; flags given here override it.")
@@ -109,7 +113,8 @@ struct EdgeCommand: AsyncParsableCommand {
         if checkConfig {
             print(
                 "yiwang-edge: configuration ok: node \(settings.nodeID), hub \(settings.hubURL), "
-                    + "datasets \(settings.datasets.joined(separator: ",")), data in \(settings.dataDirectory)")
+                    + "datasets \(settings.datasets?.joined(separator: ",") ?? "as the province grants"), "
+                    + "data in \(settings.dataDirectory)")
             return
         }
         let metricsText = EdgeApplication.bootstrapPrometheus()

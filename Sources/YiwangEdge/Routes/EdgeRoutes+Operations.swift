@@ -34,8 +34,9 @@ extension EdgeRoutes {
         let uplink = status.snapshot
         let now = store.nowMs()  // the hub's time, as the commit times are
         let clockNote = store.referenceClock?.skewMs.flatMap { ClockReference.skewDescription($0) }
+        let grants = self.grants.snapshot
         var status = EdgeStatus(
-            nodeId: store.nodeID, datasets: configuration.datasets, backlog: summary.backlog,
+            nodeId: store.nodeID, datasets: grants.plan.datasets, backlog: summary.backlog,
             oldestPendingMs: summary.oldestPendingMs,
             oldestPendingAgeMs: summary.oldestPendingMs.map { max(0, now.saturatingSubtract($0)) },
             lastSyncMs: uplink.lastContactMs ?? summary.lastSyncMs, hubReachable: uplink.hubReachable,
@@ -45,6 +46,7 @@ extension EdgeRoutes {
             downlink: DownlinkStatus(try store.downlinkSummary(), nowMs: now))
         status.oldestQuarantinedAgeMs = summary.oldestQuarantinedMs.map { max(0, now.saturatingSubtract($0)) }
         status.clock = clockNote
+        status.grants = GrantsStatus(grants, nowMs: now)
         return .json(status)
     }
 
@@ -112,10 +114,13 @@ struct EdgeStatus: Encodable, Sendable {
     var oldestQuarantinedAgeMs: Int64? = nil
     /// What is wrong with the local clock ("clock 2h ahead of the hub ..."), nil while it is right.
     var clock: String? = nil
+    /// Where `datasets` and the merge policies come from (see `GrantsStatus`).
+    var grants: GrantsStatus? = nil
 
     enum CodingKeys: String, CodingKey {
         case nodeId, datasets, backlog, oldestPendingMs, oldestPendingAgeMs, lastSyncMs, hubReachable, lastError
         case quarantined, highestSeq, ackedThrough, hubClockOffsetMs, downlink, oldestQuarantinedAgeMs, clock
+        case grants
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -135,5 +140,6 @@ struct EdgeStatus: Encodable, Sendable {
         try c.encode(downlink, forKey: .downlink)
         try c.encode(oldestQuarantinedAgeMs, forKey: .oldestQuarantinedAgeMs)
         try c.encode(clock, forKey: .clock)
+        try c.encode(grants, forKey: .grants)
     }
 }
