@@ -27,6 +27,11 @@ public struct DatasetPlan: Sendable, Hashable {
         public var dataset: String
         public var configured: MergePolicy
         public var province: MergePolicy
+        public init(dataset: String, configured: MergePolicy, province: MergePolicy) {
+            self.dataset = dataset
+            self.configured = configured
+            self.province = province
+        }
     }
 
     public var basis: Basis

@@ -36,7 +36,6 @@ public final class GrantsService: Service, Sendable {
                 waitMs = refreshMs
             } catch {
                 failures += 1
-                grants.failed(error.description)
                 waitMs = min(backoff.delayMs(attempt: failures - 1), refreshMs)
                 logger.warning(
                     "province grants not fetched",
@@ -51,10 +50,16 @@ public final class GrantsService: Service, Sendable {
     }
 
     /// One fetch: the answer checked, stored, then adopted (a store that cannot keep it is logged; the
-    /// answer is still used for this run).
+    /// answer is still used for this run). A failure is kept for `GET /v1/status` and changes nothing else.
     func refreshOnce() async throws(YiwangError) {
-        let answer = try await transport.fetchGrants(node: nodeID)
-        let received = try GrantsAnswer.decode(status: answer.status, body: answer.body, node: nodeID)
+        let received: NodeGrants
+        do {
+            let answer = try await transport.fetchGrants(node: nodeID)
+            received = try GrantsAnswer.decode(status: answer.status, body: answer.body, node: nodeID)
+        } catch {
+            grants.failed(error.description)
+            throw error
+        }
         let now = grants.store.nowMs()
         do {
             try await grants.store.storeGrants(received, receivedAtMs: now)
