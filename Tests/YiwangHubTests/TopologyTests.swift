@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import YiwangCore
+import YiwangHTTP
 import YiwangHub
 import YiwangTesting
 
