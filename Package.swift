@@ -52,13 +52,16 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        // HTTP plumbing shared by the daemons and the CLI: error responses, libcurl client, config files.
+        // HTTP plumbing shared by the daemons and the CLI: error responses, libcurl client, the configuration
+        // reader, the systemd watchdog.
         .target(
             name: "YiwangHTTP",
             dependencies: ["YiwangCore", "CCurl",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Yams", package: "Yams"),
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         .target(
