@@ -155,7 +155,7 @@ let package = Package(
         // systemd units (verify, security), sd_notify, deploy/install.sh and the sample configs.
         .testTarget(
             name: "YiwangOpsTests",
-            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangTesting"],
+            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -31,12 +31,13 @@ public enum ConfigDuration {
         /// Over `maximumMs`.
         case tooLarge
 
+        /// Reads after "'TEXT' is ".
         public var description: String {
             let form = "write a number and a unit: 250ms, 5s, 2m, 1h or 12d"
             switch self {
             case .empty: return "empty; \(form)"
-            case .missingUnit: return "a bare number has no unit; \(form)"
-            case .unknownUnit: return "unknown unit (units: ms, s, m, h, d, lower case)"
+            case .missingUnit: return "a bare number, without its unit; \(form)"
+            case .unknownUnit: return "not in a known unit (ms, s, m, h or d, lower case)"
             case .malformed: return "not a duration; \(form)"
             case .finerThanMilliseconds: return "finer than a millisecond"
             case .tooLarge: return "too long (at most 36500d)"
