@@ -69,7 +69,7 @@ public struct RawBatch: Sendable, Hashable {
         Self.string("clerk-7", &raw)  // actor
         raw.append(Operation.put.rawValue)
         Self.string(#"{"n":1}"#, &raw)
-        var out = BatchCodec.magic
+        var out = ProtocolVersion.v1.magic
         out.append(0)  // not deflated
         Self.u32(UInt32(raw.count), &out)
         Self.u32(Zlib.crc32(raw), &out)

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import YiwangCore
-import YiwangHub
+import YiwangHTTP
 import YiwangStore
 
 /// `yiwangctl credentials create|list|rotate|revoke`: works offline on the hub's data directory (the hub may

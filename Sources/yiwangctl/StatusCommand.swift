@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import YiwangHub
+import YiwangAPI
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -100,7 +100,7 @@ import YiwangCore
 
     @Test func aHugeClaimedLengthDoesNotAllocate() {
         // Header claims a 4 GiB payload: refused by the limit, not attempted.
-        var bytes = BatchCodec.magic + [1, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0]
+        var bytes = ProtocolVersion.v1.magic + [1, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0]
         bytes += [0x78, 0x9C, 0x03, 0x00]
         #expect(throws: YiwangError.self) { try BatchCodec.decode(bytes) }
     }
@@ -129,7 +129,7 @@ import YiwangCore
             var payload = raw
             let i = Int.random(in: 0..<payload.count, using: &rng)
             payload[i] = UInt8.random(in: 0...255, using: &rng)
-            var framed = BatchCodec.magic + [0]
+            var framed = ProtocolVersion.v1.magic + [0]
             let n = UInt32(payload.count)
             let crc = Zlib.crc32(payload)
             framed += (0..<4).map { UInt8(truncatingIfNeeded: n >> (8 * $0)) }

@@ -105,7 +105,7 @@ import YiwangTesting
         #expect(Zlib.inflate(body, exactLength: claimed, peakCapacity: &peak) == nil)
         #expect(peak < 1 << 20, "inflate held \(peak) bytes for a 100-byte stream")
 
-        var header = BatchCodec.magic + [1]
+        var header = ProtocolVersion.v1.magic + [1]
         for shift in stride(from: 0, to: 32, by: 8) { header.append(UInt8(truncatingIfNeeded: claimed >> shift)) }
         header += [0, 0, 0, 0]
         let started = ContinuousClock.now

@@ -66,7 +66,7 @@ private final class SlowUpload: Sendable {
         fd = try connectLoopback(port: port)
         let head = "POST /v1/sync HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: \(HubRoutes.batchContentType)\r\n"
             + "X-Yiwang-Node: \(node)\r\nContent-Length: \(claimedBytes)\r\n\r\n"
-        let bytes = Array(head.utf8) + Array(BatchCodec.magic)
+        let bytes = Array(head.utf8) + Array(ProtocolVersion.v1.magic)
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 

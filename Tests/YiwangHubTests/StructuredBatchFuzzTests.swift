@@ -93,7 +93,7 @@ import YiwangTesting
 
     static func body(_ fields: [Field]) -> [UInt8] {
         let raw = fields.flatMap(\.bytes)
-        var out = BatchCodec.magic + [0]
+        var out = ProtocolVersion.v1.magic + [0]
         let length = UInt32(raw.count)
         let crc = Zlib.crc32(raw)
         for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }

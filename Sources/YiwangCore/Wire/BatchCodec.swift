@@ -1,16 +1,21 @@
 import CZlib
 
-/// The batch wire format, version 1:
+/// The batch wire format, versions 1 and 2 (`ProtocolVersion`):
 ///
-///     "YWB1" | flags u8 (bit 0: deflated) | raw length u32 | CRC-32 of raw payload u32 | payload
+///     "YWB1" or "YWB2" | flags u8 (bit 0: deflated) | raw length u32 | CRC-32 of raw payload u32 | payload
 ///
 /// The raw payload is the node id, its report, the first sequence, and the changes in order, each as
-/// length-prefixed strings and LEB128 varints (the sequence of change i is `firstSeq + i`), then the report's
-/// optional tail (`NodeReportTail`: quarantined changes, clock skew).
+/// length-prefixed strings and LEB128 varints (the sequence of change i is `firstSeq + i`), then optional
+/// tagged sections, each at most once and in this order:
+///
+/// - tag 1, the report's tail (`NodeReportTail`: quarantined changes, clock skew) — versions 1 and 2;
+/// - tag 2, a skip mark (`SkipMark`: the reason as a string; the batch has no changes) — version 2 only.
+///
 /// Decoding checks every length against the limits and the bytes left, so hostile bytes get a typed error.
+/// A version 1 batch is read exactly as before, so nodes not yet upgraded keep syncing with an upgraded hub.
 public enum BatchCodec {
-    public static let magic: [UInt8] = Array("YWB1".utf8)
     static let headerBytes = 13
+    static let skipTag: UInt8 = 2
 
     public struct Limits: Sendable, Hashable {
         /// Largest raw (inflated) payload accepted.
@@ -27,7 +32,11 @@ public enum BatchCodec {
         public static let `default` = Limits()
     }
 
-    public static func encode(_ batch: SyncBatch, compress: Bool = true, level: Int32 = 1) -> [UInt8] {
+    /// The batch's bytes in `version` (a batch with a skip mark is always written in version 2 or later).
+    public static func encode(
+        _ batch: SyncBatch, compress: Bool = true, level: Int32 = 1, version: ProtocolVersion = .current
+    ) -> [UInt8] {
+        let version = batch.skip == nil ? version : max(version, .v2)
         var w = ByteWriter(capacity: 64 + batch.changes.count * 96)
         w.string(batch.node)
         w.varint(batch.report.backlog)
@@ -53,9 +62,13 @@ public enum BatchCodec {
             if v.operation == .put { w.string(v.value ?? "{}") }
         }
         NodeReportTail.encode(batch.report, into: &w)
+        if let skip = batch.skip {
+            w.u8(skipTag)
+            w.string(skip.reason)
+        }
         let raw = w.bytes
         var out = ByteWriter(capacity: headerBytes + raw.count / 3)
-        out.bytes.append(contentsOf: magic)
+        out.bytes.append(contentsOf: version.magic)
         let deflated = compress ? Zlib.deflate(raw, level: level) : nil
         let payload = deflated ?? raw
         out.u8(deflated == nil ? 0 : 1)
@@ -67,7 +80,14 @@ public enum BatchCodec {
 
     public static func decode(_ bytes: [UInt8], limits: Limits = .default) throws(YiwangError) -> SyncBatch {
         guard bytes.count >= headerBytes else { throw .malformedBatch("shorter than the \(headerBytes)-byte header") }
-        guard Array(bytes[0..<4]) == magic else { throw .malformedBatch("not a Yiwang batch (bad magic or version)") }
+        guard let version = ProtocolVersion.of(magic: bytes.prefix(4)) else {
+            if bytes.starts(with: Array("YWB".utf8)) {
+                throw .malformedBatch(
+                    "batch protocol version '\(String(decoding: bytes[3..<4], as: UTF8.self))' is newer than this hub "
+                        + "(it reads \(ProtocolVersion.accepted.map(\.description).joined(separator: ", "))): upgrade the hub")
+            }
+            throw .malformedBatch("not a Yiwang batch (bad magic)")
+        }
         var header = ByteReader(bytes, offset: 4)
         let flags = try header.u8("flags")
         guard flags & ~1 == 0 else { throw .malformedBatch("unknown flags \(flags)") }
@@ -88,10 +108,12 @@ public enum BatchCodec {
             raw = body
         }
         guard Zlib.crc32(raw) == checksum else { throw .checksumMismatch() }
-        return try decodePayload(raw, limits: limits)
+        return try decodePayload(raw, version: version, limits: limits)
     }
 
-    static func decodePayload(_ raw: [UInt8], limits: Limits) throws(YiwangError) -> SyncBatch {
+    static func decodePayload(_ raw: [UInt8], version: ProtocolVersion, limits: Limits) throws(YiwangError)
+        -> SyncBatch
+    {
         var r = ByteReader(raw)
         let node = try r.string("node", maxBytes: 64)
         // Every number is range-checked here, before any arithmetic (times: epoch to year 9999; counts and
@@ -137,8 +159,17 @@ public enum BatchCodec {
             changes.append(Change(seq: firstSeq + UInt64(i), version: version))
         }
         try NodeReportTail.decode(&r, into: &report)
+        var skip: SkipMark?
+        if version >= .v2, r.remaining > 0, r.peek == skipTag {
+            _ = try r.u8("skip tag")
+            let reason = try r.string("skip reason", maxBytes: SkipMark.maxReasonBytes)
+            guard count == 0, firstSeq > 0 else {
+                throw .malformedBatch("a skip mark is for the batch's first sequence (at least 1) and the batch has no changes")
+            }
+            skip = SkipMark(reason: reason)
+        }
         guard r.remaining == 0 else { throw .malformedBatch("\(r.remaining) unexpected bytes after the changes") }
-        return SyncBatch(node: node, firstSeq: firstSeq, report: report, changes: changes)
+        return SyncBatch(node: node, firstSeq: firstSeq, report: report, changes: changes, skip: skip)
     }
 }
 
@@ -149,7 +180,8 @@ public enum VersionListCodec {
             node: "-", firstSeq: 1,
             report: NodeReport(backlog: 0, oldestPendingMs: nil, oldestAfterBatchMs: nil, clockMs: 0, hlc: .zero),
             changes: versions.enumerated().map { Change(seq: UInt64($0.offset + 1), version: $0.element) })
-        return BatchCodec.encode(batch, compress: false)
+        // Version 1, which every build reads: a hub rolled back to an older build still reads its stored siblings.
+        return BatchCodec.encode(batch, compress: false, version: .v1)
     }
 
     public static func decode(_ bytes: [UInt8]) throws(YiwangError) -> [Version] {

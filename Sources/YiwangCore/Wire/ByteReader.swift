@@ -10,6 +10,8 @@ struct ByteReader {
     }
 
     var remaining: Int { bytes.count - offset }
+    /// The next byte without reading it; nil at the end.
+    var peek: UInt8? { offset < bytes.count ? bytes[offset] : nil }
 
     mutating func u8(_ what: String) throws(YiwangError) -> UInt8 {
         guard offset < bytes.count else { throw .malformedBatch("truncated at \(what)") }

@@ -25,10 +25,11 @@ enum NodeReportTail {
         }
     }
 
-    /// Reads the tail if bytes are left; a tail of another tag or shape is malformed.
+    /// Reads the tail if the next section is one; a tail of another shape is malformed, and bytes of another
+    /// section are left for the caller (which refuses what its version does not know).
     static func decode(_ r: inout ByteReader, into report: inout NodeReport) throws(YiwangError) {
-        guard r.remaining > 0 else { return }
-        guard try r.u8("report tail") == tag else { throw .malformedBatch("unknown report tail") }
+        guard r.peek == tag else { return }
+        _ = try r.u8("report tail")
         // Range-checked as the rest of the report is: a count a SQLite integer holds, a time from the epoch
         // to year 9999, a skew no larger than that span.
         report.quarantined = try r.storedUInt("quarantined")

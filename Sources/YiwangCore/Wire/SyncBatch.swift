@@ -39,12 +39,15 @@ public struct SyncBatch: Hashable, Sendable {
     public var firstSeq: UInt64
     public var report: NodeReport
     public var changes: [Change]
+    /// Set on a batch without changes: the node will never send `firstSeq` (protocol 2, `SkipMark`).
+    public var skip: SkipMark?
 
-    public init(node: String, firstSeq: UInt64, report: NodeReport, changes: [Change]) {
+    public init(node: String, firstSeq: UInt64, report: NodeReport, changes: [Change], skip: SkipMark? = nil) {
         self.node = node
         self.firstSeq = firstSeq
         self.report = report
         self.changes = changes
+        self.skip = skip
     }
 
     public var lastSeq: UInt64? { changes.last?.seq }
