@@ -55,14 +55,16 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        // HTTP plumbing shared by the daemons and the CLI: error responses, libcurl client, config and topology
-        // files; re-exports YiwangAPI.
+        // HTTP plumbing shared by the daemons and the CLI: error responses, libcurl client, the configuration
+        // reader, topology files, the systemd watchdog; re-exports YiwangAPI.
         .target(
             name: "YiwangHTTP",
             dependencies: ["YiwangCore", "YiwangAPI", "CCurl",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Yams", package: "Yams"),
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -161,7 +163,7 @@ let package = Package(
         // systemd units (verify, security), sd_notify, deploy/install.sh and the sample configs.
         .testTarget(
             name: "YiwangOpsTests",
-            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangTesting"],
+            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
