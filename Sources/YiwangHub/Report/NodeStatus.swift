@@ -34,6 +34,9 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var downlinkLag: Int64?
     /// When the node last pulled the feed (hub clock, ms); nil if never.
     public var lastPullMs: Int64?
+    /// The sync protocol version of the node's last applied batch, from its bytes (README "Upgrade"); nil
+    /// before its first batch to a hub of version 2 or later (and in a report from an older hub).
+    public var protocolVersion: Int?
 
     public init(node: Topology.Node, stored: HubNodeRecord?, thresholds: ConnectivityThresholds, nowMs: Int64) {
         let record = stored ?? HubNodeRecord(id: node.id)
@@ -67,7 +70,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     private enum CodingKeys: String, CodingKey {
         case id, name, level, parent, state, lastContactMs, dataAgeMs, backlog, quarantined, changesApplied, conflicts
         case rejectedBatches, rejectedChanges, clockOffsetMs, highWater, held, lastError, lastErrorAtMs
-        case downlinkCursor, downlinkLag, lastPullMs
+        case downlinkCursor, downlinkLag, lastPullMs, protocolVersion
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -93,6 +96,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         try container.encode(downlinkCursor, forKey: .downlinkCursor)
         try container.encode(downlinkLag, forKey: .downlinkLag)
         try container.encode(lastPullMs, forKey: .lastPullMs)
+        try container.encode(protocolVersion, forKey: .protocolVersion)
     }
 }
 
