@@ -62,7 +62,7 @@ final class OldHubStandIn: Sendable {
             response.headers[HTTPField.Name("X-Yiwang-Cursor")!] = "0"
             response.headers[HTTPField.Name("X-Yiwang-More")!] = "0"
             response.headers[HTTPField.Name("X-Yiwang-Head")!] = "0"
-            try await Task.sleep(for: .milliseconds(200))  // a short long-poll
+            try await Task.sleep(for: .milliseconds(20))  // a short long-poll
             return response
         }
         return router

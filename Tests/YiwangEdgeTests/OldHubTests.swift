@@ -30,15 +30,14 @@ struct OldHubTests {
                 configuration.uplink.backoffCapMs = 40
                 let edge = try EdgeApplication.make(configuration: configuration, logger: log.logger)
                 try await edge.test(.router) { client in
-                    for key in ["a", "b", "c"] {
-                        let response = try await client.execute(
-                            uri: "/v1/records/population/\(key)", method: .put, headers: actor,
-                            body: ByteBuffer(string: #"{"n":1}"#))
-                        #expect(response.status == .ok)
-                    }
+                    // One bulk write (one transaction), so every batch the node sends holds all three, unless halved.
+                    let lines = ["a", "b", "c"].map { #"{"key":"\#($0)","value":{"n":1}}"# }.joined(separator: "\n")
+                    let written = try await client.execute(
+                        uri: "/v1/records/population", method: .post, headers: actor, body: ByteBuffer(string: lines))
+                    #expect(written.status == .ok, "\(String(buffer: written.body))")
                     // Far more answers than it takes to halve a refused batch down to one change and quarantine
                     // it (refusedBatchAttempts = 3 per step).
-                    #expect(try await eventually(20) { oldHub.snapshot.refused >= 12 })
+                    #expect(try await eventually(20) { oldHub.snapshot.refused >= 12 && oldHub.snapshot.feedPulls >= 2 })
                     let waiting = try json(try await client.execute(uri: "/v1/status", method: .get))
                     let error = waiting["lastError"] as? String ?? ""
                     #expect(error.hasPrefix("protocol_mismatch: the hub at http://127.0.0.1:\(port)/v1/sync speaks protocol 1"))
@@ -46,6 +45,9 @@ struct OldHubTests {
                     #expect(waiting["hubReachable"] as? Bool == true)
                     #expect(waiting["backlog"] as? Int == 3 && waiting["ackedThrough"] as? Int == 0)
                     #expect(waiting["quarantined"] as? Int == 0)
+                    // The old hub's feed (written in protocol 1) still reads: only the uplink waits.
+                    let downlink = waiting["downlink"] as? [String: Any] ?? [:]
+                    #expect(downlink["lastError"] is NSNull && downlink["lastPullMs"] is Int, "\(downlink)")
                     let refusedSizes = oldHub.snapshot.batches.filter { $0.changes > 0 }.map(\.changes)
                     #expect(!refusedSizes.isEmpty && refusedSizes.allSatisfy { $0 == 3 }, "never halved: \(refusedSizes)")
                     #expect(oldHub.hub.snapshot.applied.isEmpty)
