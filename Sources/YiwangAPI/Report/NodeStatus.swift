@@ -1,5 +1,4 @@
 import YiwangCore
-import YiwangStore
 
 /// One node in the connectivity report (`GET /v1/nodes/{id}`). Absent values are JSON `null`, not missing.
 public struct NodeStatus: Codable, Sendable, Hashable {
@@ -38,33 +37,21 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     /// before its first batch to a hub of version 2 or later (and in a report from an older hub).
     public var protocolVersion: Int?
 
-    public init(node: Topology.Node, stored: HubNodeRecord?, thresholds: ConnectivityThresholds, nowMs: Int64) {
-        let record = stored ?? HubNodeRecord(id: node.id)
-        // A change held back here is one the hub does not hold yet, as much as one the node holds quarantined:
-        // both keep the node out of `realtime`, and the oldest of them bounds its data age.
-        let lacking = record.quarantined.addingReportingOverflow(record.heldChanges)
-        let dataAsOf = [record.dataAsOfMs, record.oldestHeldMs].compactMap { $0 }.min()
-        let observation = NodeObservation(
-            lastContactMs: record.lastContactMs, dataAsOfMs: dataAsOf,
-            quarantined: lacking.overflow ? UInt64.max : lacking.partialValue)
-        id = node.id
-        name = node.name
-        level = node.level
-        parent = node.parent
-        state = ConnectivityClassifier.classify(observation, nowMs: nowMs, thresholds: thresholds)
-        lastContactMs = record.lastContactMs
-        dataAgeMs = ConnectivityClassifier.dataAgeMs(observation, nowMs: nowMs)
-        backlog = record.backlog
-        quarantined = record.quarantined
-        changesApplied = record.changesApplied
-        conflicts = record.conflicts
-        rejectedBatches = record.rejectedBatches
-        rejectedChanges = record.rejectedChanges
-        clockOffsetMs = record.clockOffsetMs
-        highWater = record.highWater
-        held = record.heldChanges
-        lastError = record.lastError
-        lastErrorAtMs = record.lastErrorAtMs
+    /// A node as the report shows one never seen: state `never`, every counter zero, every time unknown.
+    public init(id: String, name: String, level: String, parent: String) {
+        self.id = id
+        self.name = name
+        self.level = level
+        self.parent = parent
+        state = .never
+        backlog = 0
+        quarantined = 0
+        changesApplied = 0
+        conflicts = 0
+        rejectedBatches = 0
+        rejectedChanges = 0
+        clockOffsetMs = 0
+        highWater = 0
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -99,5 +86,3 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         try container.encode(protocolVersion, forKey: .protocolVersion)
     }
 }
-
-extension ConnectivityState: Codable {}
