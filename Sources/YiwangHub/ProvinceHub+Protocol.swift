@@ -1,4 +1,5 @@
 import Synchronization
+import YiwangAPI
 import YiwangCore
 import YiwangStore
 

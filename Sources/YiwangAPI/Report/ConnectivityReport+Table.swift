@@ -56,7 +56,7 @@ extension ConnectivityReport {
         guard counts.count > 1 else { return nil }
         let parts = counts.keys.sorted().enumerated().map { index, version in
             let count = counts[version] ?? 0
-            return index == 0 ? "\(count) \(Self.plural("node", count)) on \(version)" : "\(count) on \(version)"
+            return index == 0 ? "\(count) \(Summary.plural("node", count)) on \(version)" : "\(count) on \(version)"
         }
         return "protocol: " + parts.joined(separator: ", ")
     }
