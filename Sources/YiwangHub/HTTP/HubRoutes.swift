@@ -20,6 +20,7 @@ public enum HubRoutes {
     /// would have no role, and `HubRouteAccessTests` fails for it.
     public static func router(hub: ProvinceHub) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
+        router.middlewares.add(ProtocolHeaderMiddleware())  // outermost: on every answer, errors and 404s too
         router.middlewares.add(YiwangErrorMiddleware())
         let security = hub.configuration.security
         let limiter = NodeRateLimiter(rate: security.rateLimitBatchesPerSecond, burst: security.rateLimitBurst)
