@@ -22,6 +22,9 @@ final class OldHubStandIn: Sendable {
         var headers: [String?] = []
         var refused = 0
         var feedPulls = 0
+        /// Grants requests answered 404 (the 043bed4 hub has no `/v1/grants`) and answered with grants.
+        var grantsMissing = 0
+        var grantsServed = 0
     }
 
     let hub = FakeHub()
@@ -47,6 +50,16 @@ final class OldHubStandIn: Sendable {
             }
             let (status, body) = try await self.hub.postBatch(bytes, node: "")
             return Self.answer(.init(code: status), body, upgraded: upgraded)
+        }
+        router.get("/v1/grants") { request, _ in
+            self.seen.withLock { $0.headers.append(request.headers[Self.protocolHeader]) }
+            guard self.upgraded.load(ordering: .sequentiallyConsistent) else {
+                self.seen.withLock { $0.grantsMissing += 1 }
+                return Response(status: .notFound)  // the old router had no such route: a bare 404
+            }
+            self.seen.withLock { $0.grantsServed += 1 }
+            let grants = #"{"node":"430100","datasets":["population"],"policies":{"population":"lww"}}"#
+            return Self.answer(.ok, Array(grants.utf8), upgraded: true)
         }
         router.get("/v1/changes") { request, _ in
             self.seen.withLock {

@@ -37,7 +37,7 @@ struct OldHubTests {
                     #expect(written.status == .ok, "\(String(buffer: written.body))")
                     // Far more answers than it takes to halve a refused batch down to one change and quarantine
                     // it (refusedBatchAttempts = 3 per step).
-                    #expect(try await eventually(20) { oldHub.snapshot.refused >= 12 && oldHub.snapshot.feedPulls >= 2 })
+                    #expect(try await eventually(20) { oldHub.snapshot.refused >= 12 && oldHub.snapshot.grantsMissing >= 2 })
                     let waiting = try json(try await client.execute(uri: "/v1/status", method: .get))
                     let error = waiting["lastError"] as? String ?? ""
                     #expect(error.hasPrefix("protocol_mismatch: the hub at http://127.0.0.1:\(port)/v1/sync speaks protocol 1"))
@@ -45,9 +45,11 @@ struct OldHubTests {
                     #expect(waiting["hubReachable"] as? Bool == true)
                     #expect(waiting["backlog"] as? Int == 3 && waiting["ackedThrough"] as? Int == 0)
                     #expect(waiting["quarantined"] as? Int == 0)
-                    // The old hub's feed (written in protocol 1) still reads: only the uplink waits.
-                    let downlink = waiting["downlink"] as? [String: Any] ?? [:]
-                    #expect(downlink["lastError"] is NSNull && downlink["lastPullMs"] is Int, "\(downlink)")
+                    // The old hub has no grants: the downlink merges nothing with a guessed policy, and says why.
+                    let grants = waiting["grants"] as? [String: Any] ?? [:]
+                    #expect((grants["lastError"] as? String ?? "").contains("does not serve /v1/grants"), "\(grants)")
+                    #expect(grants["basis"] as? String == "unconfirmed", "\(grants)")
+                    #expect(oldHub.snapshot.feedPulls == 0, "no feed pulled before the province's policies are known")
                     let refusedSizes = oldHub.snapshot.batches.filter { $0.changes > 0 }.map(\.changes)
                     #expect(!refusedSizes.isEmpty && refusedSizes.allSatisfy { $0 == 3 }, "never halved: \(refusedSizes)")
                     #expect(oldHub.hub.snapshot.applied.isEmpty)
@@ -66,11 +68,12 @@ struct OldHubTests {
                     #expect(resumed["ackedThrough"] as? Int == 3 && resumed["quarantined"] as? Int == 0)
                     #expect(Set(oldHub.hub.snapshot.applied.keys) == [1, 2, 3])
                     #expect(oldHub.hub.snapshot.appliedTwice.isEmpty)
+                    #expect(try await eventually(20) { oldHub.snapshot.feedPulls > 0 }, "the downlink resumes too")
                 }
             }
         }
         let seen = oldHub.snapshot
-        #expect(seen.feedPulls > 0, "the feed was pulled too")
+        #expect(seen.grantsServed > 0 && seen.feedPulls > 0, "after the upgrade, the grants and then the feed")
         #expect(!seen.headers.isEmpty && seen.headers.allSatisfy { $0 == "2" }, "every request names the node's version")
         #expect(seen.batches.allSatisfy { $0.magic == "YWB2" })
     }

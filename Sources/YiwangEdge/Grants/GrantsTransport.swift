@@ -24,7 +24,9 @@ public struct CurlGrantsTransport: GrantsTransport {
     }
 
     public func fetchGrants(node: String) async throws(YiwangError) -> (status: Int, body: [UInt8]) {
-        let response = try await client.send(method: "GET", url: url, headers: [("X-Yiwang-Node", node)])
+        let response = try await client.send(
+            method: "GET", url: url,
+            headers: [("X-Yiwang-Node", node), (ProtocolVersion.header, ProtocolVersion.current.description)])
         return (response.status, response.body)
     }
 }
