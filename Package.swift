@@ -55,14 +55,16 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        // HTTP plumbing shared by the daemons and the CLI: error responses, libcurl client, config and topology
-        // files; re-exports YiwangAPI.
+        // HTTP plumbing shared by the daemons and the CLI: error responses, libcurl client, the configuration
+        // reader, topology files, the systemd watchdog; re-exports YiwangAPI.
         .target(
             name: "YiwangHTTP",
             dependencies: ["YiwangCore", "YiwangAPI", "CCurl",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Yams", package: "Yams"),
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -150,6 +152,7 @@ let package = Package(
             name: "YiwangHubTests",
             dependencies: ["YiwangCore", "YiwangAPI", "YiwangStore", "YiwangHub", "YiwangHTTP", "YiwangTesting",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
+            exclude: ["Fixtures"],  // batch bytes read from the source tree (Fixtures/protocol-1/README.md)
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -161,7 +164,7 @@ let package = Package(
         // systemd units (verify, security), sd_notify, deploy/install.sh and the sample configs.
         .testTarget(
             name: "YiwangOpsTests",
-            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangTesting"],
+            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

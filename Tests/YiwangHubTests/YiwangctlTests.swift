@@ -30,6 +30,7 @@ import YiwangTesting
         let node = try CommandRun.run("yiwangctl", ["node"], environment: env)
         #expect(node.stdout.contains("node            430100"))
         #expect(node.stdout.contains("outbox          written through seq 1"), "\(node.stdout)\(node.stderr)")
+        #expect(node.stdout.contains("datasets        population ("), "\(node.stdout)")
 
         // Every answer yiwangctl decodes, read as the servers write it.
         let blame = try CommandRun.run("yiwangctl", ["blame", "population", "p-1"], environment: env)
@@ -58,5 +59,24 @@ import YiwangTesting
         let unreachable = try CommandRun.run("yiwangctl", ["status", "--hub", "http://127.0.0.1:1"])
         #expect(unreachable.status == 1 && unreachable.stderr.contains("cannot reach"))
         await province.stop()
+    }
+
+    /// yiwangctl reads the environment and its flags with the daemons' reader: errors name the variable or
+    /// the flag; durations take units, the interactive flags plain seconds.
+    @Test func settingsComeFromTheOneReader() throws {
+        let empty = try CommandRun.run("yiwangctl", ["status"], environment: ["YIWANG_HUB": ""])
+        #expect(empty.status != 0 && empty.stderr.contains("YIWANG_HUB"), "\(empty.stderr)")
+        let unreadable = try CommandRun.run(
+            "yiwangctl", ["status", "--hub", "http://127.0.0.1:1"], environment: ["YIWANG_TOKEN_FILE": "/nonexistent/t"])
+        #expect(unreadable.status != 0 && unreadable.stderr.contains("cannot read '/nonexistent/t'"))
+        for timeout in ["0", "99999999999999999"] {
+            let bad = try CommandRun.run("yiwangctl", ["status", "--hub", "http://127.0.0.1:1", "--timeout", timeout])
+            #expect(bad.status != 0 && bad.stderr.contains("--timeout"), "\(bad.stderr)")
+        }
+        let dir = try TemporaryDirectory(prefix: "yiwangctl-grace")
+        defer { dir.remove() }
+        let grace = try CommandRun.run(
+            "yiwangctl", ["credentials", "rotate", "--data-dir", dir.path, "--grace", "5", "430121"])
+        #expect(grace.status != 0 && grace.stderr.contains("--grace") && grace.stderr.contains("bare number"))
     }
 }

@@ -1,7 +1,7 @@
 import YiwangCore
 
-/// Everything the hub needs to start, with defaults. Loading from a file lives in
-/// `HubConfiguration+File.swift`; flags are applied on top by the executable.
+/// Everything the hub needs to start, with defaults. Its keys (file, environment, flags) are one table,
+/// `HubConfiguration.keys` in `HubConfiguration+Keys.swift`.
 public struct HubConfiguration: Sendable, Hashable {
     /// Address to listen on; port 0 picks a free port (the bound one is logged as `yiwang.address`).
     public var host: String = "127.0.0.1"
@@ -24,16 +24,6 @@ public struct HubConfiguration: Sendable, Hashable {
     public var security = HubSecurityConfiguration()
 
     public init() {}
-
-    /// Parses `HOST:PORT` (or `[IPv6]:PORT`) into host and port.
-    public static func parseListen(_ text: String) -> (host: String, port: Int)? {
-        guard let colon = text.lastIndex(of: ":") else { return nil }
-        var host = String(text[..<colon])
-        guard let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        if host.isEmpty { host = "0.0.0.0" }
-        return (host, port)
-    }
 
     /// Checks the values together (thresholds in order, sizes positive).
     public func validate(file: String? = nil) throws(YiwangError) {
