@@ -51,6 +51,14 @@ extension AuditDetail {
         return detail.json
     }
 
+    /// The hub's `skip` entry: a sequence the node will never send (`SkippedSequence`) and the node's reason.
+    public static func skipped(seq: UInt64, reason: String) -> String {
+        var detail = AuditDetail()
+        detail.add("seq", Int64(clamping: seq))
+        detail.add("reason", reason)
+        return detail.json
+    }
+
     /// A node's ledger `ack` entry: the hub holds every outbox entry through `through`.
     public static func ledgerAck(through: Int64) -> String {
         var detail = AuditDetail()

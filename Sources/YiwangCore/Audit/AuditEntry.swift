@@ -8,7 +8,7 @@ import Crypto
 public struct AuditEntry: Hashable, Sendable {
     public var seq: Int64
     public var atMs: Int64
-    /// What happened: `apply`, `conflict`, `reject_change`, `reject_batch`, `outbox`, ...
+    /// What happened: `apply`, `conflict`, `hold`, `reject_change`, `reject_batch`, `skip`, `outbox`, ...
     public var kind: String
     public var node: String
     public var dataset: String

@@ -29,17 +29,12 @@ enum HeldChangeTable {
                 """)
     }
 
-    struct Usage {
-        var count: Int
-        var bytes: Int
-    }
-
-    static func usage(_ db: Database, node: String) throws -> Usage {
+    static func usage(_ db: Database, node: String) throws -> HeldUsage {
         let row = try Row.fetchOne(
             db,
             sql: "SELECT COUNT(*) AS count, COALESCE(SUM(LENGTH(version)), 0) AS bytes FROM held_changes WHERE node = ?",
             arguments: [node])
-        return Usage(count: row?["count"] ?? 0, bytes: row?["bytes"] ?? 0)
+        return HeldUsage(count: row?["count"] ?? 0, bytes: row?["bytes"] ?? 0)
     }
 
     static func hold(

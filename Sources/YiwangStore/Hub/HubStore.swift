@@ -31,10 +31,11 @@ public final class HubStore: Sendable {
         batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64,
         scope: ClaimScope = .open
     ) async throws -> BatchOutcome {
-        let limits = BatchApplier.Limits(maxClockAheadMs: maxClockAheadMs)
+        let maxClockAheadMs = maxClockAheadMs
         let outcome = try await pool.write { db in
             var applier = BatchApplier(
-                batch: batch, policies: policies, grants: grants, nowMs: nowMs, limits: limits, scope: scope)
+                batch: batch, policies: policies, grants: grants, nowMs: nowMs, maxClockAheadMs: maxClockAheadMs,
+                scope: scope)
             return try applier.run(db)
         }
         log(outcome, batch: batch)
@@ -46,10 +47,11 @@ public final class HubStore: Sendable {
         batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64,
         scope: ClaimScope = .open
     ) throws -> BatchOutcome {
-        let limits = BatchApplier.Limits(maxClockAheadMs: maxClockAheadMs)
+        let maxClockAheadMs = maxClockAheadMs
         let outcome = try pool.write { db in
             var applier = BatchApplier(
-                batch: batch, policies: policies, grants: grants, nowMs: nowMs, limits: limits, scope: scope)
+                batch: batch, policies: policies, grants: grants, nowMs: nowMs, maxClockAheadMs: maxClockAheadMs,
+                scope: scope)
             return try applier.run(db)
         }
         log(outcome, batch: batch)

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import YiwangCore
 
-/// What the hub received at each (node, seq): a digest of the change's version (issue 13, class 11). A node
+/// What the hub received at each (node, seq): a digest of the change's version (`SequenceDigest`; issue 13,
+/// class 11). A node
 /// restored from an older copy of its data reuses sequence numbers for new writes; without this, the hub would
 /// take them for resends of what it already holds (acknowledged, never applied, no error anywhere). With it, a
 /// resent sequence whose content differs is refused as `sequence_reused`, and the node re-issues the write
@@ -19,11 +20,6 @@ enum SequenceDigestTable {
                     PRIMARY KEY(node, seq)
                 ) WITHOUT ROWID;
                 """)
-    }
-
-    /// The digest of a version as it travels (dataset, key, vector, HLC, origin, actor, op, value).
-    static func digest(_ version: Version) -> [UInt8] {
-        Array(AuditHash.of(VersionListCodec.encode([version])).bytes.prefix(16))
     }
 
     static func record(_ db: Database, node: String, seq: UInt64, digest: [UInt8]) throws {

@@ -16,7 +16,8 @@ struct RecordPrefetch {
         }
     }
 
-    private var states: [RecordKey: RecordState] = [:]
+    /// The states read, kept current by `update` (the hub's plan takes them as they were read).
+    private(set) var states = RecordStates()
     /// The hub's `records.last_audit` of each record read, when asked for (`withAuditLinks`).
     private var auditLinks: [RecordKey: Int64] = [:]
     private static let chunk = 400
@@ -47,7 +48,7 @@ struct RecordPrefetch {
                 while let row = try rows.next() {
                     let key: String = row["key"]
                     let recordKey = RecordKey(dataset: dataset, key: key)
-                    states[recordKey] = try RecordTable.state(from: row, dataset: dataset, key: key)
+                    states[dataset: dataset, key: key] = try RecordTable.state(from: row, dataset: dataset, key: key)
                     if withAuditLinks, let link = row["last_audit"] as Int64? { auditLinks[recordKey] = link }
                 }
             }
@@ -55,11 +56,11 @@ struct RecordPrefetch {
     }
 
     func state(dataset: String, key: String) -> RecordState? {
-        states[RecordKey(dataset: dataset, key: key)]
+        states[dataset: dataset, key: key]
     }
 
     mutating func update(dataset: String, key: String, to state: RecordState) {
-        states[RecordKey(dataset: dataset, key: key)] = state
+        states[dataset: dataset, key: key] = state
     }
 
     /// The seq of the record's newest audit entry (hub), nil before its first.

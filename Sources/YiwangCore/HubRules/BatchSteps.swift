@@ -1,0 +1,105 @@
+/// The per-change part of `BatchPlan`: duplicates, reused sequences, the consecutive run of new sequences, and
+/// for each new one validation, the vector's claim (hold back within the node's bound) and the merge.
+struct BatchSteps {
+    let sender: String
+    let rules: HubBatchRules
+    let prefetched: BatchPrefetch
+    var merger: PlanMerger
+    var heldUsage: HeldUsage
+    private(set) var decisions: [ChangeDecision] = []
+    /// The refusals the node hears of in the acknowledgement.
+    private(set) var rejected: [SyncAck.Rejection] = []
+    /// The digests recorded so far: the prefetched ones and this batch's new sequences'.
+    private var digests: [UInt64: [UInt8]]
+
+    init(sender: String, rules: HubBatchRules, prefetched: BatchPrefetch) {
+        self.sender = sender
+        self.rules = rules
+        self.prefetched = prefetched
+        merger = PlanMerger(rules: rules, records: prefetched.records)
+        heldUsage = prefetched.heldUsage
+        digests = prefetched.sequenceDigests
+    }
+
+    /// Decides every change the hub now holds, advancing `node.highWater` over the consecutive new ones.
+    /// `held`: entries of the batch the hub now holds; `complete`: false when a change was not consecutive
+    /// (the ones from there on are not taken: the node resends them).
+    mutating func take(_ changes: [Change], node: inout NodeBookkeeping) -> (held: Int, complete: Bool) {
+        var held = 0
+        for change in changes {
+            if change.seq <= node.highWater {
+                held += 1
+                decisions.append(ChangeDecision(change: change, action: resent(change, node: &node)))
+                continue
+            }
+            // Past the high water, so highWater + 1 cannot overflow.
+            guard change.seq == node.highWater + 1 else { return (held, false) }
+            let encoded = VersionListCodec.encode([change.version])
+            let action = new(change, encoded: encoded, node: &node)
+            let digest = SequenceDigest.of(encoded: encoded)
+            digests[change.seq] = digest
+            decisions.append(ChangeDecision(change: change, action: action, sequenceDigest: digest))
+            node.highWater = change.seq
+            held += 1
+        }
+        return (held, true)
+    }
+
+    /// A sequence the hub holds: a duplicate, or refused when the hub recorded different content for it (the
+    /// node reuses its sequence numbers, e.g. restored from an older copy).
+    private mutating func resent(_ change: Change, node: inout NodeBookkeeping) -> ChangeDecision.Action {
+        guard let stored = digests[change.seq], stored != SequenceDigest.of(change.version) else {
+            merger.duplicates += 1
+            return .duplicate
+        }
+        return refuse(change, .sequenceReused(seq: change.seq, highWater: node.highWater), node: &node)
+    }
+
+    private mutating func new(_ change: Change, encoded: [UInt8], node: inout NodeBookkeeping)
+        -> ChangeDecision.Action
+    {
+        do throws(YiwangError) {
+            try ChangeChecks.validate(change.version, sender: sender, rules: rules)
+            let known = prefetched.highWaters
+            switch VectorClaims.check(change, scope: rules.scope, heldThrough: { known[$0] ?? 0 }) {
+            case .holds:
+                return .merge(try merger.merge(change.version, node: &node))
+            case .impossible(let error):
+                throw error
+            case .waits(let other, let counter):
+                return .hold(try holdBack(change, encoded: encoded, waitNode: other, counter: counter, node: &node))
+            }
+        } catch {
+            return refuse(change, error, node: &node)
+        }
+    }
+
+    /// Holds the change back within the node's bound (else refuses it: `heldLimit`), and notes why.
+    private mutating func holdBack(
+        _ change: Change, encoded: [UInt8], waitNode other: String, counter: UInt64, node: inout NodeBookkeeping
+    ) throws(YiwangError) -> HeldBack {
+        let limits = rules.limits
+        guard heldUsage.count < limits.maxHeldPerNode,
+            encoded.count <= limits.maxHeldBytesPerNode,
+            heldUsage.bytes <= limits.maxHeldBytesPerNode - encoded.count
+        else { throw .heldLimit(node: other, counter: counter, limit: heldUsage.count) }
+        let (nodeTime, overflow) = change.version.hlc.wallMs.subtractingReportingOverflow(node.clockOffsetMs)
+        heldUsage.count += 1
+        heldUsage.bytes += encoded.count
+        node.lastError =
+            "\(BatchPlan.heldBackNote) change seq \(change.seq) counts node '\(other)' at \(counter), "
+            + "beyond what the hub holds"
+        node.lastErrorAtMs = rules.nowMs
+        return HeldBack(
+            waitNode: other, waitCounter: counter, encoded: encoded,
+            dataMs: overflow ? rules.nowMs : min(rules.nowMs, nodeTime))
+    }
+
+    private mutating func refuse(_ change: Change, _ error: YiwangError, node: inout NodeBookkeeping)
+        -> ChangeDecision.Action
+    {
+        rejected.append(SyncAck.Rejection(seq: change.seq, error: error.code.rawValue, message: error.message))
+        node.rejectedChanges = node.rejectedChanges.saturatingAdd(1)
+        return .refuse(error)
+    }
+}
