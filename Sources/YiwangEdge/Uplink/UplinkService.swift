@@ -47,17 +47,21 @@ public final class UplinkService: Service, Sendable {
         var machine = UplinkMachine<PreparedBatch>(settings: settings, seed: UInt64.random(in: .min ... .max))
         var keeper = ClockKeeper()
         var actions = machine.start(nowMs: clock.nowMs())
+        var unrecorded: AckRecord?
         running: while true {
             var event: UplinkEvent<PreparedBatch>?
             for action in actions {
                 // Stop before new work; what finishes the answer in flight (records, quarantine) still runs.
-                if action.startsWork, Task.isShuttingDownGracefully || Task.isCancelled { break running }
+                if action.startsWork, Task.isShuttingDownGracefully || Task.isCancelled {
+                    if case .send(_, let sending) = action { unrecorded = sending.recordFirst }
+                    break running
+                }
                 if let outcome = await perform(action, keeper: &keeper) { event = outcome }
             }
             guard let event else { break }
             actions = machine.handle(event, nowMs: clock.nowMs())
         }
-        if let record = machine.stop() {
+        for record in [unrecorded, machine.stop()].compactMap({ $0 }) {
             try? await store.applyAck(highWater: record.through, rejected: record.rejected, nowMs: record.atMs)
         }
         logger.info("uplink stopped")
