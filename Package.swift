@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "yiwang-chaos", targets: ["yiwang-chaos"]),
         .executable(name: "yiwang-bench", targets: ["yiwang-bench"]),
         .library(name: "YiwangCore", targets: ["YiwangCore"]),
+        .library(name: "YiwangAPI", targets: ["YiwangAPI"]),
         .library(name: "YiwangTesting", targets: ["YiwangTesting"]),
         // Preloaded with libfaketime by the clock-skew tests and chaos drills (Sources/CFaketimeFix).
         .library(name: "YiwangFaketimeFix", type: .dynamic, targets: ["CFaketimeFix"]),
@@ -44,26 +45,31 @@ let package = Package(
             dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // The JSON types of the hub's and the node's HTTP APIs, written by the servers, read by yiwangctl.
+        .target(name: "YiwangAPI", dependencies: ["YiwangCore"], swiftSettings: swiftSettings),
         // SQLite (GRDB) schemas and stores for the edge and the hub.
         .target(
             name: "YiwangStore",
-            dependencies: ["YiwangCore", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["YiwangCore", "YiwangAPI", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        // HTTP plumbing shared by the daemons and the CLI: error responses, libcurl client, config files.
+        // HTTP plumbing shared by the daemons and the CLI: error responses, libcurl client, the configuration
+        // reader, topology files, the systemd watchdog; re-exports YiwangAPI.
         .target(
             name: "YiwangHTTP",
-            dependencies: ["YiwangCore", "CCurl",
+            dependencies: ["YiwangCore", "YiwangAPI", "CCurl",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Yams", package: "Yams"),
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "YiwangHub",
-            dependencies: ["YiwangCore", "YiwangStore", "YiwangHTTP",
+            dependencies: ["YiwangCore", "YiwangAPI", "YiwangStore", "YiwangHTTP",
                            .product(name: "Metrics", package: "swift-metrics"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Hummingbird", package: "hummingbird"),
@@ -76,7 +82,7 @@ let package = Package(
         ),
         .target(
             name: "YiwangEdge",
-            dependencies: ["YiwangCore", "YiwangStore", "YiwangHTTP",
+            dependencies: ["YiwangCore", "YiwangAPI", "YiwangStore", "YiwangHTTP",
                            .product(name: "Metrics", package: "swift-metrics"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Hummingbird", package: "hummingbird"),
@@ -96,7 +102,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "yiwangctl",
-            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangStore", "YiwangHub",
+            dependencies: ["YiwangCore", "YiwangAPI", "YiwangHTTP", "YiwangStore",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
@@ -138,21 +144,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "YiwangAPITests",
+            dependencies: ["YiwangAPI", "YiwangCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "YiwangHubTests",
-            dependencies: ["YiwangCore", "YiwangStore", "YiwangHub", "YiwangHTTP", "YiwangTesting",
+            dependencies: ["YiwangCore", "YiwangAPI", "YiwangStore", "YiwangHub", "YiwangHTTP", "YiwangTesting",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "YiwangEdgeTests",
-            dependencies: ["YiwangCore", "YiwangStore", "YiwangEdge", "YiwangHTTP", "YiwangTesting",
+            dependencies: ["YiwangCore", "YiwangAPI", "YiwangStore", "YiwangEdge", "YiwangHTTP", "YiwangTesting",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         // systemd units (verify, security), sd_notify, deploy/install.sh and the sample configs.
         .testTarget(
             name: "YiwangOpsTests",
-            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangTesting"],
+            dependencies: ["YiwangCore", "YiwangHTTP", "YiwangTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,9 +3,10 @@ import Logging
 import YiwangCore
 import Yams
 
-/// What both daemons do the same way at start-up: read a YAML config file, bootstrap logging.
+/// What both daemons do the same way at start-up: read a YAML side file (the node's application credentials;
+/// the config file itself is read by `ConfigurationReader`), bootstrap logging.
 public enum DaemonSupport {
-    /// Reads a YAML config file as a mapping of keys to values; an empty file is an empty mapping. Errors name
+    /// Reads a YAML file as a mapping of keys to values; an empty file is an empty mapping. Errors name
     /// the file (key `config`).
     public static func loadConfigFile(_ path: String) throws(YiwangError) -> [String: Any] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import YiwangAPI
 import YiwangCore
 
 extension YiwangError.Code {
@@ -19,19 +20,6 @@ extension YiwangError.Code {
         case .transport: .badGateway
         default: .internalServerError
         }
-    }
-}
-
-/// The JSON body of every error: `{"error": CODE, "field": FIELD, "message": ...}`.
-public struct ErrorBody: Codable, Sendable {
-    public var error: String
-    public var field: String?
-    public var message: String
-
-    public init(_ error: YiwangError) {
-        self.error = error.code.rawValue
-        self.field = error.field
-        self.message = error.message
     }
 }
 
@@ -78,14 +66,4 @@ extension Response {
     public static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
         jsonLine((try? JSONCoding.encoder.encode(value)) ?? Data("{}".utf8), status: status)
     }
-}
-
-/// The one JSON configuration used by every Yiwang API.
-public enum JSONCoding {
-    public static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-    public static let decoder = JSONDecoder()
 }

@@ -21,7 +21,9 @@ public enum HubServer {
         let logger = hub.logger
         let host = hub.configuration.host
         var services: [any Service] = [
-            HubSystemdService(notifier: notifier, store: hub.store, logger: logger),
+            SystemdWatchdogService(notifier: notifier, component: "hub store", logger: logger) { [store = hub.store] in
+                (try? await store.isHealthy()) == true
+            },
             HubCheckpointService(path: hub.store.path, logger: logger),
         ]
         if let tls { services.append(HubTLSReloadService(tls: tls, logger: logger)) }

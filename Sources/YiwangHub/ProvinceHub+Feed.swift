@@ -1,4 +1,5 @@
 import ServiceLifecycle
+import YiwangAPI
 import YiwangCore
 import YiwangStore
 

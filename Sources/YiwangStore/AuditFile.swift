@@ -30,10 +30,7 @@ public enum AuditFile {
     public static func head(path: String) throws -> AuditHead {
         try open(path).read { db in
             if try db.tableExists("audit") { return try AuditTable.head(db) }
-            guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM outbox ORDER BY seq DESC LIMIT 1") else {
-                return .empty
-            }
-            return AuditHead(seq: row[0], hash: AuditHash(hex: row[1] as String? ?? "") ?? .genesis)
+            return try ChainedRow.head(db, table: "outbox")
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import YiwangChaos
+import YiwangCore
 import YiwangTesting
 
 /// `yiwang-chaos run`: seeded chaos scenarios against real processes on loopback, judged by a checker.
@@ -43,9 +44,8 @@ struct RunCommand: AsyncParsableCommand {
         let count = long && scenarios == 1 ? 20 : scenarios
         let nodeCount = long && nodes == 4 ? 8 : nodes
         let spec = long && duration == "20s" ? "2m" : duration
-        guard let durationMs = Self.milliseconds(spec), durationMs >= 2_000 else {
-            throw ValidationError("--duration must be like 20s or 2m, at least 2s")
-        }
+        guard let durationMs = try? ConfigDuration.milliseconds(spec).get(), (2_000...86_400_000).contains(durationMs)
+        else { throw ValidationError("--duration must be like 20s or 2m (the one duration syntax), 2s to 24h") }
         say("seed=\(first) scenarios=\(count) (replay one with: yiwang-chaos run --seed S --nodes \(nodeCount) --duration \(spec))")
         var reports: [ScenarioReport] = []
         for index in 0..<count {
@@ -53,7 +53,8 @@ struct RunCommand: AsyncParsableCommand {
             let base = dataDir ?? FileManager.default.temporaryDirectory.path + "/yiwang-chaos-\(getpid())"
             let directory = "\(base)/seed-\(scenarioSeed)"
             try? FileManager.default.removeItem(atPath: directory)
-            var runner = ScenarioRunner(seed: scenarioSeed, nodes: nodeCount, durationMs: durationMs, directory: directory)
+            var runner = ScenarioRunner(
+                seed: scenarioSeed, nodes: nodeCount, durationMs: Int(durationMs), directory: directory)
             runner.settings.realtimeWithin = realtimeWithin
             runner.settings.hubArguments = hubArg
             runner.settings.edgeArguments = edgeArg
@@ -76,11 +77,4 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Writes a line to stdout at once (unbuffered, so a long drill shows each summary as it ends).
     func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-
-    static func milliseconds(_ text: String) -> Int? {
-        if text.hasSuffix("ms") { return Int(text.dropLast(2)) }
-        if text.hasSuffix("s") { return Int(text.dropLast()).map { $0 * 1_000 } }
-        if text.hasSuffix("m") { return Int(text.dropLast()).map { $0 * 60_000 } }
-        return Int(text).map { $0 * 1_000 }
-    }
 }

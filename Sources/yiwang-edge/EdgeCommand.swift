@@ -5,89 +5,49 @@ import YiwangCore
 import YiwangEdge
 import YiwangHTTP
 
-/// `yiwang-edge`: the city/county node daemon. A flag beats the config file, which beats the default.
+/// `yiwang-edge`: the city/county node daemon. A flag beats the environment, which beats the config file, which
+/// beats the default (`EdgeConfiguration.load`).
 @main
 struct EdgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "yiwang-edge",
         abstract: "The Yiwang city/county node: serves local writes durably and ships them to the hub.",
         discussion: """
-            Config file keys (YAML): \(EdgeConfiguration.fileKeys.joined(separator: ", ")).
+            Every setting is a config file key (YAML, documented in config/edge-city.yaml), an environment \
+            variable YIWANG_<KEY> and, but for policies, a flag: a flag beats the environment, which beats the \
+            file. Keys: \(EdgeConfiguration.keys.map(\.name).joined(separator: ", ")).
 
-            Durations are written 500ms, 5s, 5m, 1h or 1d. Logs go to stdout, one line per event; once bound \
-            the node logs "listening" with yiwang.address=HOST:PORT. SIGTERM/SIGINT stop taking writes, finish \
-            the batch in flight and exit 0. Under systemd (Type=notify) it reports READY, WATCHDOG and STOPPING.
+            Durations always take a unit: 250ms, 5s, 2m, 1h or 12d (a bare number is refused). Logs go to \
+            stdout, one line per event; once bound the node logs "listening" with yiwang.address=HOST:PORT. \
+            SIGTERM/SIGINT stop taking writes, finish the batch in flight and exit 0. Under systemd \
+            (Type=notify) it reports READY, WATCHDOG and STOPPING.
             """)
 
-    @Option(help: "This node's id (region code, [0-9A-Za-z._-]{1,64}).")
-    var nodeId: String?
-
-    @Option(help: "The hub's base URL, e.g. http://hub.example.gov:7400.")
-    var hub: String?
-
-    @Option(help: "Address of the local HTTP API, HOST:PORT (port 0 picks a free port). Default 127.0.0.1:0.")
-    var listen: String?
-
-    @Option(help: "Directory for the node's database (edge.sqlite).")
-    var dataDir: String?
-
-    @Option(help: "Comma-separated datasets this node holds; writes to any other are refused.")
-    var datasets: String?
-
-    @Option(help: "Config file (YAML) with the same settings; flags given here override it.")
+    @Option(help: "Config file (YAML) with the same settings; the environment (YIWANG_<KEY>) and flags override it.")
     var config: String?
 
-    @Option(help: "Most changes in one batch to the hub. Default 5000.")
-    var batchMaxChanges: Int?
-
-    @Option(help: "Most bytes (uncompressed) in one batch to the hub. Default 4194304 (4 MiB).")
-    var batchMaxBytes: Int?
-
-    @Option(help: "How long to wait after a write for more to join the batch. Default 20ms.")
-    var linger: String?
-
-    @Option(help: "Heartbeat interval when nothing is pending. Default 5s.")
-    var heartbeat: String?
-
-    @Option(help: "How long acknowledged outbox entries are kept (for rewinds). Default 24h.")
-    var retention: String?
-
-    @Option(help: "First retry delay while the hub is unreachable (doubles, with jitter). Default 250ms.")
-    var backoffBase: String?
-
-    @Option(help: "Longest retry delay. Default 30s.")
-    var backoffCap: String?
-
-    @Option(help: "Connect timeout to the hub. Default 5s.")
-    var connectTimeout: String?
-
-    @Option(help: "Total timeout of one request to the hub. Default 30s.")
-    var totalTimeout: String?
-
-    @Option(help: "HTTP proxy for the hub connection, e.g. http://proxy.city.gov:3128. Default none.")
-    var proxy: String?
-
-    @Option(help: "PEM file of the CA that signed the hub's certificate.")
-    var caFile: String?
-
-    @Option(help: "PEM client certificate for mutual TLS.")
-    var clientCert: String?
-
-    @Option(help: "PEM private key of the client certificate.")
-    var clientKey: String?
-
-    @Option(help: "File holding this node's bearer token for the hub.")
-    var tokenFile: String?
-
-    @Option(
-        help: """
-            YAML file of the applications allowed to use the local API, each with its token's SHA-256 and the \
-            actors it may write as (yiwangctl app-credential create). Required to listen off loopback.
-            """)
-    var appCredentialsFile: String?
-
-    @Option(help: "Largest record value accepted, in bytes. Default 1048576.")
-    var maxValueBytes: Int?
+    // The configuration flags: help from the key table, applied by its reader (`ConfigFlags.given`).
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("node_id"))) var nodeId: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("hub"))) var hub: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("listen"))) var listen: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("data_dir"))) var dataDir: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("datasets"))) var datasets: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("batch_max_changes"))) var batchMaxChanges: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("batch_max_bytes"))) var batchMaxBytes: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("linger"))) var linger: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("heartbeat"))) var heartbeat: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("retention"))) var retention: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("backoff_base"))) var backoffBase: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("backoff_cap"))) var backoffCap: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("connect_timeout"))) var connectTimeout: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("total_timeout"))) var totalTimeout: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("proxy"))) var proxy: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("ca_file"))) var caFile: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("client_cert"))) var clientCert: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("client_key"))) var clientKey: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("token_file"))) var tokenFile: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("app_credentials_file"))) var appCredentialsFile: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("max_value_bytes"))) var maxValueBytes: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.")
     var logLevel: String = "info"
@@ -102,7 +62,8 @@ struct EdgeCommand: AsyncParsableCommand {
         let logger = Logger(label: "yiwang-edge")
         let settings: EdgeConfiguration
         do {
-            settings = try resolvedConfiguration()
+            settings = try EdgeConfiguration.load(
+                file: config, environment: ProcessInfo.processInfo.environment, flags: ConfigFlags.given(in: self))
         } catch {
             fail(error.description)
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import YiwangAPI
 import YiwangCore
-import YiwangHub
 import YiwangStore
 
 /// `yiwangctl audit verify|head`: checks the hash-chained audit log of a live hub (`--hub URL`) or of a copy of

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
-import YiwangHub
-import YiwangStore
+import YiwangAPI
 
 /// `yiwangctl blame DATASET KEY`: every version of a record the hub has seen — who, where, when, which won.
 struct BlameCommand: ParsableCommand {

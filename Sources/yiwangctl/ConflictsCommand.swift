@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import YiwangAPI
 import YiwangCore
 import YiwangHTTP
 
@@ -14,28 +15,6 @@ struct ConflictsCommand: ParsableCommand {
     @Option(help: "Only conflicts older than this id (the next page, as printed after a full one).") var before: Int64?
     @Flag(help: "Print the JSON answer.") var json = false
 
-    struct Side: Decodable {
-        var origin: String
-        var actor: String
-        var hlcMs: Int64
-        var vector: String
-        var op: String
-    }
-    struct Entry: Decodable {
-        var id: Int64
-        var recordedAtMs: Int64
-        var resolution: String
-        var dataset: String
-        var key: String
-        var winner: Side
-        var loser: Side
-    }
-    struct List: Decodable {
-        var conflicts: [Entry]
-        /// Set when the hub holds older ones than this page (a page is bounded in count and in bytes).
-        var nextBefore: Int64?
-    }
-
     func run() throws {
         try runReportingFailure {
             var query = ["limit=\(limit)"]
@@ -48,7 +27,7 @@ struct ConflictsCommand: ParsableCommand {
                 print(prettyJSON(try client.call("GET", url).body))
                 return
             }
-            let list = try client.decode(List.self, "GET", url)
+            let list = try client.decode(ConflictsBody.self, "GET", url)
             if list.conflicts.isEmpty { print("no conflicts") }
             for c in list.conflicts {
                 print("#\(c.id) \(c.dataset)/\(c.key) (\(c.resolution))")

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import YiwangCore
-import YiwangHub
+import YiwangHTTP
 import YiwangStore
 
 /// `yiwangctl credentials create|list|rotate|revoke`: works offline on the hub's data directory (the hub may
@@ -61,13 +61,15 @@ struct CredentialsCommand: AsyncParsableCommand {
             abstract: "Issue a new token for NAME; the old ones stop working after --grace (default: at once).")
         @OptionGroup var store: Store
         @OptionGroup var output: Output
-        @Option(help: "How long the old tokens stay valid, e.g. 0, 10m, 24h.") var grace: String = "0"
+        @Option(help: "How long the old tokens stay valid, with a unit: 0s, 10m, 24h.") var grace: String = "0s"
         @Argument var name: String
 
         func run() async throws {
             try await runReportingFailureAsync {
-                guard let graceMs = DurationText.milliseconds(grace) else {
-                    throw CommandFailure(description: "--grace: '\(grace)' is not a duration")
+                let graceMs: Int64
+                switch ConfigDuration.milliseconds(grace) {
+                case .success(let ms): graceMs = ms
+                case .failure(let refusal): throw CommandFailure(description: "--grace: '\(grace)' is \(refusal)")
                 }
                 let hub = try store.open()
                 guard let old = try await hub.credentials().last(where: { $0.name == name }) else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import YiwangAPI
 import YiwangCore
 
 struct NodeCommand: ParsableCommand {
@@ -10,21 +11,6 @@ struct NodeCommand: ParsableCommand {
     @OptionGroup var endpoints: Endpoints
     @Flag(help: "Print the node's JSON status.") var json = false
 
-    struct Status: Decodable {
-        var nodeId: String
-        var backlog: UInt64
-        var oldestPendingAgeMs: Int64?
-        var lastSyncMs: Int64?
-        var hubReachable: Bool?
-        var lastError: String?
-        var quarantined: Int
-        var highestSeq: UInt64
-        var ackedThrough: UInt64
-        var hubClockOffsetMs: Int64?
-        var oldestQuarantinedAgeMs: Int64?
-        var clock: String?
-    }
-
     func run() throws {
         try runReportingFailure {
             let url = try endpoints.edgeURL() + "/v1/status"
@@ -33,7 +19,7 @@ struct NodeCommand: ParsableCommand {
                 print(prettyJSON(try client.call("GET", url).body))
                 return
             }
-            let s = try client.decode(Status.self, "GET", url)
+            let s = try client.decode(EdgeStatus.self, "GET", url)
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let reachable = s.hubReachable.map { $0 ? "yes" : "NO" } ?? "not tried yet"
             print("node            \(s.nodeId)")
@@ -62,21 +48,12 @@ struct QuarantineCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List quarantined changes with the hub's reason.")
         @OptionGroup var endpoints: Endpoints
 
-        struct Entry: Decodable {
-            var seq: UInt64
-            var dataset: String
-            var key: String
-            var actor: String
-            var reason: String
-        }
-        struct Answer: Decodable { var quarantined: [Entry] }
-
         func run() throws {
             try runReportingFailure {
-                let answer = try endpoints.client().decode(Answer.self, "GET", try endpoints.edgeURL() + "/v1/quarantine")
+                let answer = try endpoints.client().decode(QuarantineBody.self, "GET", try endpoints.edgeURL() + "/v1/quarantine")
                 if answer.quarantined.isEmpty { print("nothing quarantined") }
                 for e in answer.quarantined {
-                    print("seq \(e.seq)  \(e.dataset)/\(e.key)  by \(e.actor)  refused: \(e.reason)")
+                    print("seq \(e.seq)  \(e.version.dataset)/\(e.version.key)  by \(e.version.actor)  refused: \(e.reason)")
                 }
             }
         }
@@ -94,7 +71,7 @@ struct QuarantineCommand: ParsableCommand {
             try runReportingFailure {
                 let url = try endpoints.edgeURL() + "/v1/quarantine/\(seq)/drop"
                 let who = actor ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
-                let body = try JSONEncoder().encode(["reason": reason])
+                let body = try JSONEncoder().encode(DropRequest(reason: reason))
                 let answer = try endpoints.client().call(
                     "POST", url, headers: [("X-Actor", who), ("Content-Type", "application/json")], body: Array(body))
                 print(prettyJSON(answer.body))

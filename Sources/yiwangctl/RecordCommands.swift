@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import YiwangAPI
 
 struct PutCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,18 +63,13 @@ struct DigestCommand: ParsableCommand {
     @OptionGroup var endpoints: Endpoints
     @Argument var dataset: String
 
-    struct Digest: Decodable {
-        var digest: String
-        var records: Int
-    }
-
     func run() throws {
         try runReportingFailure {
             let client = endpoints.client()
             let path = "/v1/datasets/\(pathSegment(dataset))/digest"
-            var seen: [(String, Digest)] = []
-            if endpoints.hub != nil || endpoints.edge == nil { seen.append(("hub", try client.decode(Digest.self, "GET", endpoints.hubURL() + path))) }
-            if endpoints.edge != nil { seen.append(("edge", try client.decode(Digest.self, "GET", endpoints.edgeURL() + path))) }
+            var seen: [(String, DigestBody)] = []
+            if endpoints.hub != nil || endpoints.edge == nil { seen.append(("hub", try client.decode(DigestBody.self, "GET", endpoints.hubURL() + path))) }
+            if endpoints.edge != nil { seen.append(("edge", try client.decode(DigestBody.self, "GET", endpoints.edgeURL() + path))) }
             for (name, d) in seen { print("\(name)  \(d.digest)  \(d.records) records") }
             if seen.count == 2 {
                 let same = seen[0].1.digest == seen[1].1.digest

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import YiwangAPI
 
 /// `yiwangctl resync --edge URL`: the node pulls the hub's whole feed again from the start.
 struct ResyncCommand: ParsableCommand {
@@ -13,14 +14,10 @@ struct ResyncCommand: ParsableCommand {
 
     @OptionGroup var endpoints: Endpoints
 
-    struct Answer: Decodable {
-        var previousCursor: Int64
-    }
-
     func run() throws {
         try runReportingFailure {
             let answer = try endpoints.client().decode(
-                Answer.self, "POST", try endpoints.edgeURL() + "/v1/downlink/resync")
+                ResyncAnswer.self, "POST", try endpoints.edgeURL() + "/v1/downlink/resync")
             print("resync started: downlink cursor \(answer.previousCursor) -> 0; the node re-pulls from the hub")
         }
     }

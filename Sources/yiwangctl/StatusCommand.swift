@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import YiwangHub
+import YiwangAPI
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +12,7 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print the hub's JSON report instead of the table.")
     var json = false
 
-    @Option(help: "Redraw every N seconds until interrupted.")
+    @Option(help: "Redraw every N seconds until interrupted, in plain seconds: --watch 5 (an interactive flag).")
     var watch: Int?
 
     @Flag(help: "Never colour the states (colours are used only on a terminal anyway).")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import YiwangHub
+import YiwangCore
+import YiwangHTTP
 
 struct TopologyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YiwangAPI
 import YiwangCore
 import YiwangHub
 import YiwangStore

@@ -1,5 +1,6 @@
 import Testing
 import YiwangCore
+import YiwangHTTP
 import YiwangHub
 
 /// Start-up checks of the security settings: no unauthenticated or plain-HTTP hub on a network interface
@@ -53,13 +54,22 @@ import YiwangHub
     }
 
     @Test func fileKeysParse() throws {
-        var security = HubSecurityConfiguration()
-        let fail = { (why: String) in YiwangError.invalidConfig(file: nil, key: "k", why) }
-        try security.apply(key: "auth", text: "on", fail: fail)
-        try security.apply(key: "rate_limit_batches_per_second", text: "2.5", fail: fail)
-        try security.apply(key: "allow_plain_http", text: "true", fail: fail)
+        var configuration = HubConfiguration()
+        try HubConfiguration.reader.apply(
+            environment: [
+                "YIWANG_AUTH": "on", "YIWANG_RATE_LIMIT_BATCHES_PER_SECOND": "2.5", "YIWANG_ALLOW_PLAIN_HTTP": "true",
+            ], to: &configuration)
+        let security = configuration.security
         #expect(security.auth == .on && security.rateLimitBatchesPerSecond == 2.5 && security.allowPlainHTTP)
         #expect(security.rateLimitBurst == 10)
-        #expect(throws: YiwangError.self) { try security.apply(key: "auth", text: "maybe", fail: fail) }
+        #expect(throws: YiwangError.self) {
+            try HubConfiguration.reader.apply(flags: ["auth": "maybe"], to: &configuration)
+        }
+        for rate in ["-1", "nan", "inf", "1e300"] {
+            #expect(throws: YiwangError.self) {
+                try HubConfiguration.reader.apply(
+                    environment: ["YIWANG_RATE_LIMIT_BATCHES_PER_SECOND": rate], to: &configuration)
+            }
+        }
     }
 }

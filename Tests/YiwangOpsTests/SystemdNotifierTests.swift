@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Synchronization
 import Testing
 import YiwangHTTP
 import YiwangTesting
@@ -165,5 +167,38 @@ private final class NotifySocket {
         _ = socket.pending()
         try await Task.sleep(for: .milliseconds(300))
         #expect(socket.pending().isEmpty)
+    }
+}
+
+/// The one watchdog service of both daemons: it pings while the store answers, withholds the ping while it
+/// does not (so systemd restarts a daemon whose store hangs), and says STOPPING when it ends.
+@Suite struct SystemdWatchdogServiceTests {
+    final class Health: Sendable {
+        let healthy = Mutex(true)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func pingsOnlyWhileHealthyAndSaysStopping() async throws {
+        let directory = try TemporaryDirectory(prefix: "yiwang-watchdog")
+        defer { directory.remove() }
+        let socket = try NotifySocket(path: directory.file("notify.sock"))
+        // WATCHDOG_USEC 100 ms: a ping every 50 ms.
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": socket.name, "WATCHDOG_USEC": "100000"])
+        let health = Health()
+        let service = SystemdWatchdogService(notifier: notifier, component: "test store", logger: Logger(label: "t")) {
+            health.healthy.withLock { $0 }
+        }
+        let running = Task { try await service.run() }
+        try await Task.sleep(for: .milliseconds(400))
+        let healthy = socket.pending()
+        #expect(healthy.filter { $0 == "WATCHDOG=1\n" }.count >= 3, "\(healthy)")
+        health.healthy.withLock { $0 = false }
+        try await Task.sleep(for: .milliseconds(100))
+        _ = socket.pending()
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(socket.pending().filter { $0 == "WATCHDOG=1\n" }.isEmpty, "a ping while the store does not answer")
+        running.cancel()
+        try await running.value
+        #expect(socket.receive() == "STOPPING=1\n")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YiwangCore
 import YiwangTesting
 
 /// The units as an operator relies on them: `systemd-analyze verify` finds nothing to complain about, and
@@ -107,15 +108,16 @@ struct SystemdAnalyzeTests {
         let settings = Dictionary(try Self.service(unit), uniquingKeysWith: { _, last in last })
         #expect(settings["Type"] == "notify")
         #expect(settings["NotifyAccess"] == "main")
-        #expect(settings["WatchdogSec"] == "30")
+        // Durations carry their unit here too, as in every Yiwang config (systemd reads 30s as 30 seconds).
+        #expect(settings["WatchdogSec"] == "30s")
         #expect(settings["Restart"] == "on-failure")
         #expect(settings["User"] == "yiwang" && settings["DynamicUser"] == "no")
         #expect(settings["ProtectSystem"] == "strict")
         #expect(settings["CapabilityBoundingSet"] == "")
         #expect(settings["UMask"] == "0077")
         // The daemons' graceful shutdown is bounded at 30 s; systemd must wait longer before SIGKILL.
-        let stop = try #require(settings["TimeoutStopSec"].flatMap(Int.init))
-        #expect(stop > 30)
+        let stop = try #require(settings["TimeoutStopSec"].flatMap { try? ConfigDuration.milliseconds($0).get() })
+        #expect(stop > 30_000)
         // The data directory the daemon is told about is the one systemd makes writable.
         let state = try #require(settings["StateDirectory"])
         let exec = try #require(settings["ExecStart"])

@@ -108,11 +108,9 @@ public struct ScenarioRunner: Sendable {
         return all
     }
 
-    /// `500ms`, `2s`, `1m` -> milliseconds.
+    /// `settings.realtimeWithin` as the hub reads it (`ConfigDuration`), bounded to a day for the arithmetic here.
     static func milliseconds(_ text: String) -> Int? {
-        if text.hasSuffix("ms") { return Int(text.dropLast(2)) }
-        if text.hasSuffix("s") { return Int(text.dropLast()).map { $0 * 1_000 } }
-        if text.hasSuffix("m") { return Int(text.dropLast()).map { $0 * 60_000 } }
-        return nil
+        guard let ms = try? ConfigDuration.milliseconds(text).get() else { return nil }
+        return Int(min(ms, 86_400_000))
     }
 }

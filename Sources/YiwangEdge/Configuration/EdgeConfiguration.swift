@@ -2,8 +2,9 @@ import Foundation
 import YiwangCore
 import YiwangHTTP
 
-/// Everything a city or county node needs to run, with defaults; loaded by `yiwang-edge` from flags and an
-/// optional YAML file (a flag beats the file, the file beats the default).
+/// Everything a city or county node needs to run, with defaults; loaded by `yiwang-edge` with `load` from an
+/// optional YAML file, the environment and flags (a flag beats the environment, which beats the file, which
+/// beats the default). The keys are one table, `EdgeConfiguration.keys`.
 public struct EdgeConfiguration: Sendable, Hashable {
     /// How the node ships its outbox to the hub.
     public struct Uplink: Sendable, Hashable {
@@ -36,6 +37,8 @@ public struct EdgeConfiguration: Sendable, Hashable {
         public var clientKeyFile: String?
         /// The node's credential, sent as `Authorization: Bearer ...`.
         public var token: String?
+        /// Where `token` is read from (`token_file`), once all layers are applied; nil once read.
+        public var tokenFile: String?
 
         public init() {}
 
@@ -65,6 +68,8 @@ public struct EdgeConfiguration: Sendable, Hashable {
     public var transport = Transport()
     /// The applications allowed to use the local API (`app_credentials_file`); required to listen off loopback.
     public var appCredentials: AppCredentials?
+    /// Where `appCredentials` is read from, once all layers are applied; nil once read.
+    public var appCredentialsFile: String?
 
     public init(nodeID: String, hubURL: String, dataDirectory: String, datasets: [String]) {
         self.nodeID = nodeID

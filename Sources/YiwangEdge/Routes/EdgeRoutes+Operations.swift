@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import YiwangAPI
 import YiwangCore
 import YiwangHTTP
 import YiwangStore
@@ -26,7 +27,7 @@ extension EdgeRoutes {
     func digest(_ context: EdgeRequestContext) throws -> Response {
         let dataset = try dataset(context)
         let digest = try store.digest(dataset: dataset)
-        return .json(DigestAnswer(dataset: dataset, digest: digest.hex, records: digest.records))
+        return .json(DigestBody(dataset: dataset, digest: digest))
     }
 
     func statusResponse() throws -> Response {
@@ -50,15 +51,11 @@ extension EdgeRoutes {
 
     func quarantineList() throws -> Response {
         let entries = try store.quarantined()
-        let items = entries.map { entry in
-            RecordJSON.version(
-                entry.change.version,
-                extra: [
-                    ("seq", "\(entry.seq)"), ("reason", RecordJSON.quoted(entry.reason ?? "")),
-                    ("committedAtMs", "\(entry.committedAtMs)"),
-                ])
-        }
-        return .rawJSON("{\"quarantined\":[" + items.joined(separator: ",") + "]}")
+        return .rawJSON(
+            QuarantineBody.json(
+                entries.map {
+                    (version: $0.change.version, seq: $0.seq, reason: $0.reason, committedAtMs: $0.committedAtMs)
+                }))
     }
 
     func requeue(_ context: EdgeRequestContext) async throws -> Response {
@@ -68,72 +65,5 @@ extension EdgeRoutes {
         }
         let newSeq = try await store.requeue(seq: seq)
         return .json(RequeueAnswer(seq: seq, newSeq: newSeq))
-    }
-}
-
-struct BulkAnswer: Codable, Sendable {
-    var dataset: String
-    var lines: Int
-    var puts: Int
-    var deletes: Int
-    var unchanged: Int
-    var firstSeq: UInt64?
-    var lastSeq: UInt64?
-}
-
-struct DigestAnswer: Codable, Sendable {
-    var dataset: String
-    var digest: String
-    var records: Int
-}
-
-struct RequeueAnswer: Codable, Sendable {
-    var seq: UInt64
-    var newSeq: UInt64
-}
-
-/// `GET /v1/status`. Every key is always present (null when unknown).
-struct EdgeStatus: Encodable, Sendable {
-    var nodeId: String
-    var datasets: [String]
-    var backlog: UInt64
-    var oldestPendingMs: Int64?
-    var oldestPendingAgeMs: Int64?
-    var lastSyncMs: Int64?
-    var hubReachable: Bool?
-    var lastError: String?
-    var quarantined: UInt64
-    var highestSeq: UInt64
-    var ackedThrough: UInt64
-    var hubClockOffsetMs: Int64?
-    /// The downlink from the hub: cursor, lag and last pull (see `DownlinkStatus`).
-    var downlink: DownlinkStatus? = nil
-    /// Age of the oldest change the hub refused (quarantined here; the hub lacks it); nil if none.
-    var oldestQuarantinedAgeMs: Int64? = nil
-    /// What is wrong with the local clock ("clock 2h ahead of the hub ..."), nil while it is right.
-    var clock: String? = nil
-
-    enum CodingKeys: String, CodingKey {
-        case nodeId, datasets, backlog, oldestPendingMs, oldestPendingAgeMs, lastSyncMs, hubReachable, lastError
-        case quarantined, highestSeq, ackedThrough, hubClockOffsetMs, downlink, oldestQuarantinedAgeMs, clock
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(nodeId, forKey: .nodeId)
-        try c.encode(datasets, forKey: .datasets)
-        try c.encode(backlog, forKey: .backlog)
-        try c.encode(oldestPendingMs, forKey: .oldestPendingMs)
-        try c.encode(oldestPendingAgeMs, forKey: .oldestPendingAgeMs)
-        try c.encode(lastSyncMs, forKey: .lastSyncMs)
-        try c.encode(hubReachable, forKey: .hubReachable)
-        try c.encode(lastError, forKey: .lastError)
-        try c.encode(quarantined, forKey: .quarantined)
-        try c.encode(highestSeq, forKey: .highestSeq)
-        try c.encode(ackedThrough, forKey: .ackedThrough)
-        try c.encode(hubClockOffsetMs, forKey: .hubClockOffsetMs)
-        try c.encode(downlink, forKey: .downlink)
-        try c.encode(oldestQuarantinedAgeMs, forKey: .oldestQuarantinedAgeMs)
-        try c.encode(clock, forKey: .clock)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import YiwangAPI
 import YiwangCore
 import YiwangHTTP
 import YiwangStore
@@ -24,14 +25,4 @@ extension EdgeRoutes {
         let logSeq = try await store.dropQuarantined(seq: seq, reason: reason, actor: actor)
         return .json(DropAnswer(seq: seq, dropped: true, auditSeq: logSeq))
     }
-}
-
-struct DropRequest: Decodable {
-    var reason: String
-}
-
-struct DropAnswer: Codable, Sendable {
-    var seq: UInt64
-    var dropped: Bool
-    var auditSeq: Int64
 }

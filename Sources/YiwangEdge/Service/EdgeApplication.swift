@@ -44,7 +44,12 @@ public enum EdgeApplication {
             configuration: .init(
                 address: .hostname(configuration.listenHost, port: configuration.listenPort),
                 serverName: "yiwang-edge"),
-            services: [uplink, downlink, SystemdService(notifier: notifier, store: store, logger: logger)],
+            services: [
+                uplink, downlink,
+                SystemdWatchdogService(notifier: notifier, component: "edge store", logger: logger) {
+                    (try? store.summary()) != nil
+                },
+            ],
             onServerRunning: { channel in
                 let address = Self.address(channel, configuration)
                 serverLogger.info("listening", metadata: ["yiwang.address": .string(address)])

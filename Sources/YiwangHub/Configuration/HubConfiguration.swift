@@ -1,7 +1,7 @@
 import YiwangCore
 
-/// Everything the hub needs to start, with defaults. Loading from a file lives in
-/// `HubConfiguration+File.swift`; flags are applied on top by the executable.
+/// Everything the hub needs to start, with defaults. Its keys (file, environment, flags) are one table,
+/// `HubConfiguration.keys` in `HubConfiguration+Keys.swift`.
 public struct HubConfiguration: Sendable, Hashable {
     /// Address to listen on; port 0 picks a free port (the bound one is logged as `yiwang.address`).
     public var host: String = "127.0.0.1"
@@ -24,16 +24,6 @@ public struct HubConfiguration: Sendable, Hashable {
     public var security = HubSecurityConfiguration()
 
     public init() {}
-
-    /// Parses `HOST:PORT` (or `[IPv6]:PORT`) into host and port.
-    public static func parseListen(_ text: String) -> (host: String, port: Int)? {
-        guard let colon = text.lastIndex(of: ":") else { return nil }
-        var host = String(text[..<colon])
-        guard let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        if host.isEmpty { host = "0.0.0.0" }
-        return (host, port)
-    }
 
     /// Checks the values together (thresholds in order, sizes positive).
     public func validate(file: String? = nil) throws(YiwangError) {
@@ -59,22 +49,5 @@ public struct HubConfiguration: Sendable, Hashable {
         guard topologyPath != nil else {
             throw .invalidConfig(file: file, key: "topology", "no topology file given (--topology FILE)")
         }
-    }
-}
-
-/// Durations as people write them in configs and flags: `500ms`, `30s`, `5m`, `1h`, `12d`; a bare number is
-/// seconds.
-public enum DurationText {
-    public static func milliseconds(_ text: String) -> Int64? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
-        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
-            guard let number = Double(trimmed.dropLast(suffix.count)), number >= 0, number.isFinite else {
-                return nil
-            }
-            return Millis.whole(number * scale)
-        }
-        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
-        return Millis.whole(seconds * 1000)
     }
 }

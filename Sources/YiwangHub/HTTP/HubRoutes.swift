@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import YiwangAPI
 import YiwangCore
 import YiwangHTTP
 import YiwangStore
@@ -51,7 +52,7 @@ public enum HubRoutes {
             let dataset = try context.parameters.require("dataset")
             try requireDeclared(dataset, hub: hub)
             let digest = try await hub.store.digest(dataset: dataset)
-            return Response.json(DigestBody(dataset: dataset, digest: digest.hex, records: digest.records))
+            return Response.json(DigestBody(dataset: dataset, digest: digest))
         }
         readers.get("/v1/conflicts") { request, _ in try await conflicts(request, hub: hub) }
         open.get("/healthz") { _, _ in
@@ -108,16 +109,8 @@ public enum HubRoutes {
         if let dataset { try requireDeclared(dataset, hub: hub) }
         // Bounded in bytes as well as in count; `more` (and `X-Yiwang-More`) says older ones remain.
         let page = try await hub.store.conflictPage(dataset: dataset, key: key, limit: limit, before: before)
-        let items = page.items.map { item in
-            let c = item.conflict
-            return "{\"id\":\(item.id),\"recordedAtMs\":\(item.recordedAtMs),\"resolution\":"
-                + RecordJSON.quoted(c.resolution.rawValue) + ",\"dataset\":" + RecordJSON.quoted(c.winner.dataset)
-                + ",\"key\":" + RecordJSON.quoted(c.winner.key) + ",\"winner\":" + RecordJSON.version(c.winner)
-                + ",\"loser\":" + RecordJSON.version(c.loser) + "}"
-        }
-        let next = page.more ? page.items.last.map { "\($0.id)" } ?? "null" : "null"
-        var response = Response.rawJSON(
-            "{\"conflicts\":[" + items.joined(separator: ",") + "],\"more\":\(page.more),\"nextBefore\":\(next)}")
+        let items = page.items.map { (id: $0.id, recordedAtMs: $0.recordedAtMs, conflict: $0.conflict) }
+        var response = Response.rawJSON(ConflictsBody.json(items, more: page.more))
         response.headers[HubRoutes.moreHeader] = page.more ? "1" : "0"
         return response
     }
@@ -128,12 +121,4 @@ public enum HubRoutes {
                 code: .unknownDataset, field: "dataset", message: "dataset '\(dataset)' is not in the topology")
         }
     }
-}
-
-/// `GET /v1/datasets/{dataset}/digest`.
-public struct DigestBody: Codable, Sendable, Hashable {
-    public var dataset: String
-    /// 64 hex digits.
-    public var digest: String
-    public var records: Int
 }

@@ -1,5 +1,6 @@
 import Metrics
 import Prometheus
+import YiwangAPI
 import YiwangCore
 
 /// The hub's metrics, recorded through swift-metrics into the hub's own Prometheus registry (so several hubs

@@ -1,7 +1,7 @@
 import YiwangCore
 
 /// The hub's security settings: who must authenticate, rate limits, and TLS. Loaded with the rest of the
-/// config file (`HubConfiguration+File.swift`); keys documented in `config/hub.yaml`.
+/// configuration (`HubConfiguration+Keys.swift`); keys documented in `config/hub.yaml`.
 public struct HubSecurityConfiguration: Sendable, Hashable {
     /// Whether requests must carry a credential.
     public enum AuthMode: String, Sendable, Hashable, CaseIterable {
@@ -28,11 +28,6 @@ public struct HubSecurityConfiguration: Sendable, Hashable {
 
     public init() {}
 
-    /// The config file keys of this group.
-    public static let fileKeys = [
-        "auth", "rate_limit_batches_per_second", "tls_cert", "tls_key", "tls_client_ca", "allow_plain_http",
-    ]
-
     /// True when both the certificate and the key are configured.
     public var servesTLS: Bool { tlsCertificateFile != nil && tlsKeyFile != nil }
 
@@ -42,27 +37,6 @@ public struct HubSecurityConfiguration: Sendable, Hashable {
     /// True for a loopback address only (`LoopbackAddress`: 127.0.0.0/8 literals, ::1, localhost).
     public static func isLoopback(_ host: String) -> Bool {
         LoopbackAddress.contains(host)
-    }
-
-    /// Applies one config file key (`fail` builds the error that names the file and key).
-    public mutating func apply(key: String, text: String, fail: (String) -> YiwangError) throws(YiwangError) {
-        switch key {
-        case "auth":
-            guard let mode = AuthMode(rawValue: text) else { throw fail("'\(text)' is not auto, on or off") }
-            auth = mode
-        case "rate_limit_batches_per_second":
-            guard let rate = Double(text), rate >= 0, rate.isFinite else {
-                throw fail("'\(text)' is not a rate (batches per second, 0 for no limit)")
-            }
-            rateLimitBatchesPerSecond = rate
-        case "tls_cert": tlsCertificateFile = text
-        case "tls_key": tlsKeyFile = text
-        case "tls_client_ca": tlsClientCAFile = text
-        case "allow_plain_http":
-            guard let flag = Bool(text) else { throw fail("'\(text)' is not true or false") }
-            allowPlainHTTP = flag
-        default: throw fail("unknown key")
-        }
     }
 
     /// Checks the settings against the listen address: no `auth: off` and no plain HTTP off loopback (unless

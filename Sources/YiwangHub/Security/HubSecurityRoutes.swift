@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import YiwangAPI
 import YiwangCore
 import YiwangHTTP
 import YiwangStore
@@ -33,10 +34,7 @@ enum HubSecurityRoutes {
                 expected = head
             }
             let result = try await hub.store.verifyAudit(expecting: expected)
-            return Response.json(
-                AuditVerifyBody(
-                    intact: result.isIntact, checked: result.checked, head: AuditHeadBody(result.head),
-                    problem: result.problem))
+            return Response.json(AuditVerifyBody(result))
         }
         router.get("/v1/records/:dataset/:key/history") { _, context in
             let dataset = try context.parameters.require("dataset")
@@ -47,66 +45,4 @@ enum HubSecurityRoutes {
             return Response.json(HistoryBody(dataset: dataset, key: key, versions: versions))
         }
     }
-}
-
-/// An audit entry on the wire: the stored columns, hashes in hex.
-public struct AuditEntryBody: Codable, Sendable, Hashable {
-    public var seq: Int64
-    public var atMs: Int64
-    public var kind: String
-    public var node: String
-    public var dataset: String
-    public var key: String
-    public var detail: String
-    public var prevHash: String
-    public var hash: String
-
-    public init(_ entry: AuditEntry) {
-        seq = entry.seq
-        atMs = entry.atMs
-        kind = entry.kind
-        node = entry.node
-        dataset = entry.dataset
-        key = entry.key
-        detail = entry.detail
-        prevHash = entry.prevHash?.hex ?? ""
-        hash = entry.hash.hex
-    }
-
-    /// The entry to verify (an unparsable hash stays unequal to every real one).
-    public var entry: AuditEntry {
-        AuditEntry(
-            seq: seq, atMs: atMs, kind: kind, node: node, dataset: dataset, key: key, detail: detail,
-            prevHash: AuditHash(hex: prevHash) ?? AuditHash(bytes: []), hash: AuditHash(hex: hash) ?? AuditHash(bytes: []))
-    }
-}
-
-public struct AuditPage: Codable, Sendable {
-    public var entries: [AuditEntryBody]
-}
-
-public struct AuditHeadBody: Codable, Sendable, Hashable {
-    public var seq: Int64
-    public var hash: String
-    /// `SEQ:HASH`, as `audit verify --expect-head` takes it.
-    public var head: String
-
-    public init(_ head: AuditHead) {
-        seq = head.seq
-        hash = head.hash.hex
-        self.head = head.description
-    }
-}
-
-public struct AuditVerifyBody: Codable, Sendable {
-    public var intact: Bool
-    public var checked: Int
-    public var head: AuditHeadBody
-    public var problem: AuditProblem?
-}
-
-public struct HistoryBody: Codable, Sendable {
-    public var dataset: String
-    public var key: String
-    public var versions: [VersionHistoryItem]
 }

@@ -150,8 +150,8 @@ extension EdgeStore {
                 db, sql: "SELECT seq, prev_hash, hash FROM outbox WHERE status = 'acked' AND acked_at_ms < ? ORDER BY seq",
                 arguments: [olderThanMs]
             ).map { row in
-                (seq: row[0] as Int64, prev: AuditHash(hex: row[1] as String? ?? "") ?? .genesis,
-                    hash: AuditHash(hex: row[2] as String? ?? "") ?? .genesis)
+                (seq: row["seq"] as Int64, prev: ChainedRow.hash(row, "prev_hash", unreadable: .genesis),
+                    hash: ChainedRow.hash(row, "hash", unreadable: .genesis))
             }
             if !doomed.isEmpty {
                 try OutboxChain.notePrune(db, deleting: doomed.count)

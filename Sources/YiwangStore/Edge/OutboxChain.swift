@@ -44,17 +44,7 @@ enum OutboxChain {
         let v = change.version
         return AuditEntry.chainHash(
             prev: prev, seq: Int64(change.seq), atMs: committedAtMs, kind: "outbox", node: v.origin,
-            dataset: v.dataset, key: v.key, detail: detail(v))
-    }
-
-    static func detail(_ v: Version) -> String {
-        var detail = AuditDetail()
-        detail.add("actor", v.actor)
-        detail.add("hlc", v.hlc.packed)
-        detail.add("vector", v.vector.description)
-        detail.add("op", v.operation.description)
-        if let value = v.value { detail.add("value_sha256", AuditHash.of(value).hex) }
-        return detail.json
+            dataset: v.dataset, key: v.key, detail: AuditDetail.outboxed(v))
     }
 
     /// Before a prune: keeps the newest hash (the next entry chains to it) and counts the entries to delete.
@@ -74,9 +64,8 @@ enum OutboxChain {
         let v = stored.change.version
         return AuditEntry(
             seq: Int64(stored.seq), atMs: stored.committedAtMs, kind: "outbox", node: v.origin, dataset: v.dataset,
-            key: v.key, detail: detail(v),
-            prevHash: AuditHash(hex: row[12] as String? ?? "") ?? AuditHash(bytes: []),
-            hash: AuditHash(hex: row[13] as String? ?? "") ?? AuditHash(bytes: []))
+            key: v.key, detail: AuditDetail.outboxed(v),
+            prevHash: ChainedRow.hash(row, "prev_hash"), hash: ChainedRow.hash(row, "hash"))
     }
 
     /// Verifies the stored chain in seq order; the gaps must add up to what was pruned.

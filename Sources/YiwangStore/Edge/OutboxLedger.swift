@@ -39,13 +39,13 @@ enum OutboxLedger {
         var last = AuditHead.empty
         let rows = try Row.fetchCursor(db, sql: "SELECT seq, prev_hash, hash FROM outbox ORDER BY seq")
         while let row = try rows.next() {
-            let seq: Int64 = row[0]
+            let seq: Int64 = row["seq"]
             if seq > last.seq + 1 {
-                let hash = AuditHash(hex: row[1] as String? ?? "") ?? .genesis
+                let hash = ChainedRow.hash(row, "prev_hash", unreadable: .genesis)
                 try writer.prune(db, kind: "migrated_prune", from: last.seq + 1, through: seq - 1, prev: last.hash,
                     hash: hash, atMs: nowMs)
             }
-            last = AuditHead(seq: seq, hash: AuditHash(hex: row[2] as String? ?? "") ?? .genesis)
+            last = AuditHead(seq: seq, hash: ChainedRow.hash(row, "hash", unreadable: .genesis))
         }
         let highest = try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0
         if highest > last.seq, let hex = try EdgeMeta.text(db, OutboxChain.lastHash), let hash = AuditHash(hex: hex) {
@@ -100,9 +100,8 @@ enum OutboxLedger {
 
     static func entry(from row: Row) -> AuditEntry {
         AuditEntry(
-            seq: row[0], atMs: row[1], kind: row[2], node: "", dataset: "", key: "", detail: row[3],
-            prevHash: AuditHash(hex: row[4]) ?? AuditHash(bytes: []),
-            hash: AuditHash(hex: row[5]) ?? AuditHash(bytes: []))
+            seq: row["seq"], atMs: row["at_ms"], kind: row["kind"], node: "", dataset: "", key: "",
+            detail: row["detail"], prevHash: ChainedRow.hash(row, "prev_hash"), hash: ChainedRow.hash(row, "hash"))
     }
 
     /// Appends ledger entries inside the caller's write transaction.
@@ -112,13 +111,7 @@ enum OutboxLedger {
         private(set) var lastAck: Int64?
 
         init(_ db: Database) throws {
-            if let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT seq, hash FROM outbox_ledger ORDER BY seq DESC LIMIT 1"))
-            {
-                head = AuditHead(seq: row[0], hash: AuditHash(hex: row[1]) ?? .genesis)
-            } else {
-                head = .empty
-            }
+            head = try ChainedRow.head(db, table: "outbox_ledger")
             let detail = try String.fetchOne(
                 db.cachedStatement(
                     sql: "SELECT detail FROM outbox_ledger WHERE kind = 'ack' ORDER BY seq DESC LIMIT 1"))
@@ -126,21 +119,16 @@ enum OutboxLedger {
         }
 
         mutating func ack(_ db: Database, through: Int64, atMs: Int64) throws {
-            var detail = AuditDetail()
-            detail.add("through", through)
-            try append(db, kind: "ack", detail: detail.json, atMs: atMs)
+            try append(db, kind: "ack", detail: AuditDetail.ledgerAck(through: through), atMs: atMs)
             lastAck = through
         }
 
         mutating func prune(
             _ db: Database, kind: String, from: Int64, through: Int64, prev: AuditHash, hash: AuditHash, atMs: Int64
         ) throws {
-            var detail = AuditDetail()
-            detail.add("from", from)
-            detail.add("through", through)
-            detail.add("prev", prev.hex)
-            detail.add("hash", hash.hex)
-            try append(db, kind: kind, detail: detail.json, atMs: atMs)
+            try append(
+                db, kind: kind, detail: AuditDetail.ledgerRange(from: from, through: through, prev: prev, hash: hash),
+                atMs: atMs)
         }
 
         private mutating func append(_ db: Database, kind: String, detail: String, atMs: Int64) throws {
@@ -155,14 +143,7 @@ enum OutboxLedger {
     }
 }
 
-/// The detail of a ledger entry, as `OutboxLedger.Writer` writes it.
-struct LedgerDetail: Decodable {
-    var from: Int64?
-    var through: Int64
-    var prev: String?
-    var hash: String?
-
-    static func parse(_ text: String) -> LedgerDetail? {
-        try? JSONDecoder().decode(LedgerDetail.self, from: Data(text.utf8))
-    }
+extension LedgerDetail {
+    /// A ledger entry's detail text read back; nil if it is not one.
+    static func parse(_ text: String) -> LedgerDetail? { AuditDetailReader.decode(LedgerDetail.self, from: text) }
 }

@@ -61,14 +61,11 @@ enum OutboxTable {
     }
 
     static func entry(from row: Row) throws -> OutboxEntry {
-        let seq = UInt64(row[0] as Int64)
-        let version = Version(
-            dataset: row[1], key: row[2], vector: try VersionVector(parsing: row[3]),
-            hlc: HLCTimestamp(packed: row[4]), origin: row[5], actor: row[6],
-            operation: Operation(rawValue: UInt8(row[7] as Int64)) ?? .put, value: row[8])
+        let seq = UInt64(clamping: row["seq"] as Int64)  // 1... as written; never a trap on an edited row
         return OutboxEntry(
-            change: Change(seq: seq, version: version), committedAtMs: row[9],
-            status: OutboxStatus(rawValue: row[10]) ?? .pending, reason: row[11])
+            change: Change(seq: seq, version: try StoredVersion.version(from: row)),
+            committedAtMs: row["committed_at_ms"], status: OutboxStatus(rawValue: row["status"]) ?? .pending,
+            reason: row["reason"])
     }
 
     /// Consecutive entries from `firstSeq`, at most `maxChanges`, stopping before `maxBytes` of payload
@@ -122,10 +119,12 @@ enum OutboxTable {
     static func quarantineFigures(_ db: Database) throws -> (count: UInt64, oldestMs: Int64?) {
         guard let row = try Row.fetchOne(
             db.cachedStatement(
-                sql: "SELECT COUNT(*), MIN(committed_at_ms) FROM outbox WHERE status = 'quarantined'"))
+                sql: """
+                    SELECT COUNT(*) AS count, MIN(committed_at_ms) AS oldest FROM outbox WHERE status = 'quarantined'
+                    """))
         else { return (0, nil) }
-        let count: Int64 = row[0]
-        let oldest: Int64? = row[1]
+        let count: Int64 = row["count"]
+        let oldest: Int64? = row["oldest"]
         return (UInt64(max(0, count)), oldest)
     }
 

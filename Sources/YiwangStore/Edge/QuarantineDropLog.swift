@@ -28,9 +28,9 @@ enum QuarantineDropLog {
         _ db: Database, node: String, entry: OutboxEntry, outboxHash: String, actor: String, reason: String,
         atMs: Int64
     ) throws -> Int64 {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM quarantine_drops ORDER BY seq DESC LIMIT 1")
-        let seq = (last.map { $0[0] as Int64 } ?? 0) + 1
-        let prev = last.flatMap { AuditHash(hex: $0[1] as String) } ?? .genesis
+        let last = try ChainedRow.head(db, table: "quarantine_drops")
+        let seq = last.seq + 1
+        let prev = last.hash
         var detail = AuditDetail()
         detail.add("outbox_seq", Int64(clamping: entry.seq))
         detail.add("outbox_hash", outboxHash)
@@ -58,9 +58,9 @@ enum QuarantineDropLog {
             db, sql: "SELECT seq, at_ms, node, dataset, key, detail, prev_hash, hash FROM quarantine_drops ORDER BY seq")
         while let row = try rows.next() {
             let entry = AuditEntry(
-                seq: row[0], atMs: row[1], kind: kind, node: row[2], dataset: row[3], key: row[4], detail: row[5],
-                prevHash: AuditHash(hex: row[6] as String? ?? "") ?? AuditHash(bytes: []),
-                hash: AuditHash(hex: row[7] as String? ?? "") ?? AuditHash(bytes: []))
+                seq: row["seq"], atMs: row["at_ms"], kind: kind, node: row["node"], dataset: row["dataset"],
+                key: row["key"], detail: row["detail"], prevHash: ChainedRow.hash(row, "prev_hash"),
+                hash: ChainedRow.hash(row, "hash"))
             if !verifier.check(entry) { break }
         }
         return verifier.finish()

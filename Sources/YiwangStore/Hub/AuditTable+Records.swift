@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 import YiwangCore
 
@@ -17,14 +16,11 @@ extension AuditTable {
         guard try db.columns(in: "records").contains(where: { $0.name == "last_audit" }) else { return chain }
         let rows = try Row.fetchCursor(
             db,
-            sql: """
-                SELECT vector, winner_vector, hlc, origin, actor, op, value, siblings, key, dataset, last_audit
-                FROM records ORDER BY dataset, key
-                """)
+            sql: "SELECT \(RecordTable.stateColumns), key, dataset, last_audit FROM records ORDER BY dataset, key")
         while let row = try rows.next() {
-            let dataset: String = row[9]
-            let key: String = row[8]
-            let link = row[10] as Int64?
+            let dataset: String = row["dataset"]
+            let key: String = row["key"]
+            let link = row["last_audit"] as Int64?
             func broken(_ reason: String) -> AuditVerification {
                 result.problem = AuditProblem(
                     position: chain.checked, seq: link ?? 0,
@@ -55,24 +51,22 @@ extension AuditTable {
     private static func appliedVersions(_ db: Database, dataset: String, key: String) throws
         -> [(Version, MergePolicy)]
     {
-        let decoder = JSONDecoder()
         var versions: [(Version, MergePolicy)] = []
-        for entry in try recordEntries(db, dataset: dataset, key: key) {
-            let data = Data(entry.detail.utf8)
-            if entry.kind == "conflict", !versions.isEmpty,
-                let conflict = try? decoder.decode(ConflictDetail.self, from: data),
-                conflict.resolution == ConflictRecord.Resolution.keptAsSiblings.rawValue
-            {
-                versions[versions.count - 1].1 = .siblings
+        for item in try recordDetails(db, dataset: dataset, key: key) {
+            switch item {
+            case .conflict(_, let conflict):
+                if !versions.isEmpty, conflict.resolution == ConflictRecord.Resolution.keptAsSiblings.rawValue {
+                    versions[versions.count - 1].1 = .siblings
+                }
+            case .applied(_, let detail):
+                guard let vector = try? VersionVector(parsing: detail.vector), let op = Operation(name: detail.op)
+                else { continue }
+                let version = Version(
+                    dataset: dataset, key: key, vector: vector, hlc: HLCTimestamp(packed: detail.hlc),
+                    origin: detail.origin, actor: detail.actor, operation: op,
+                    value: op == .put ? (detail.valueSHA256 ?? "") : nil)
+                versions.append((version, .lww))
             }
-            guard entry.kind == "apply", let detail = try? decoder.decode(Detail.self, from: data),
-                let vector = try? VersionVector(parsing: detail.vector), let op = Operation(name: detail.op)
-            else { continue }
-            let version = Version(
-                dataset: dataset, key: key, vector: vector, hlc: HLCTimestamp(packed: detail.hlc),
-                origin: detail.origin, actor: detail.actor, operation: op,
-                value: op == .put ? (detail.value_sha256 ?? "") : nil)
-            versions.append((version, .lww))
         }
         return versions
     }
@@ -86,20 +80,5 @@ extension AuditTable {
             return version
         }
         return state
-    }
-
-    /// The `apply` entry's detail, as `AuditWriter.versionDetail` writes it.
-    private struct Detail: Decodable {
-        var origin: String
-        var actor: String
-        var hlc: Int64
-        var vector: String
-        var op: String
-        var value_sha256: String?
-    }
-
-    /// The `conflict` entry's detail, as `AuditWriter.conflictDetail` writes it (the resolution is enough).
-    private struct ConflictDetail: Decodable {
-        var resolution: String
     }
 }

@@ -26,29 +26,29 @@ public enum AuditTable {
 
     /// The last entry's seq and hash (the empty head for an empty log).
     public static func head(_ db: Database) throws -> AuditHead {
-        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") else {
-            return .empty
-        }
-        return AuditHead(seq: row[0], hash: AuditHash(hex: row[1]) ?? .genesis)
+        try ChainedRow.head(db, table: "audit")
     }
 
     /// The texts are read as their bytes: SQLite keeps a NUL inside a text (a refused change's key may hold
     /// one), but reading it as text would stop there, and the entry would no longer match its own hash.
+    /// (Named apart from the table's columns, so that a WHERE clause beside them still means the stored text.)
     static let columns = """
-        seq, at_ms, CAST(kind AS BLOB), CAST(node AS BLOB), CAST(dataset AS BLOB), CAST(key AS BLOB), \
-        CAST(detail AS BLOB), prev_hash, hash
+        seq, at_ms, CAST(kind AS BLOB) AS kind_bytes, CAST(node AS BLOB) AS node_bytes, \
+        CAST(dataset AS BLOB) AS dataset_bytes, CAST(key AS BLOB) AS key_bytes, CAST(detail AS BLOB) AS detail_bytes, \
+        prev_hash, hash
         """
 
+    /// An entry from a row holding `columns`, read by name.
     static func entry(from row: Row) -> AuditEntry {
-        func text(_ index: Int) -> String {
-            let bytes = (row[index] as Data?) ?? Data()
+        func text(_ column: String) -> String {
+            let bytes = (row[column] as Data?) ?? Data()
             // Stored from Swift strings, so valid UTF-8; bytes edited into something else fail the hash check.
             return String(validating: bytes, as: UTF8.self) ?? String(decoding: bytes, as: UTF8.self)
         }
-        // An unparsable hash is kept as the zero-length hash so that verification reports it as edited.
         return AuditEntry(
-            seq: row[0], atMs: row[1], kind: text(2), node: text(3), dataset: text(4), key: text(5), detail: text(6),
-            prevHash: AuditHash(hex: row[7]) ?? AuditHash(bytes: []), hash: AuditHash(hex: row[8]) ?? AuditHash(bytes: []))
+            seq: row["seq"], atMs: row["at_ms"], kind: text("kind_bytes"), node: text("node_bytes"),
+            dataset: text("dataset_bytes"), key: text("key_bytes"), detail: text("detail_bytes"),
+            prevHash: ChainedRow.hash(row, "prev_hash"), hash: ChainedRow.hash(row, "hash"))
     }
 
     /// Entries from `seq` on, in order, at most `limit`.
@@ -122,7 +122,7 @@ public enum AuditTable {
             // A damaged link: stop, never stray (compared as bytes, as the rows are keyed).
             guard ByteKey.equal(entry.dataset, dataset), ByteKey.equal(entry.key, key) else { break }
             entries.append(entry)
-            let previous = row[9] as Int64?
+            let previous = row["record_prev"] as Int64?
             next = previous.flatMap { $0 < seq ? $0 : nil }  // links only go back: no loop on a damaged file
         }
         return legacy + entries.reversed()  // links start after the legacy entries
@@ -130,6 +130,7 @@ public enum AuditTable {
 }
 
 /// Appends entries to the audit chain inside one write transaction, carrying the head from entry to entry.
+/// Their details are built by `AuditDetail` (`applied`, `conflict`, `refusal`, ...).
 struct AuditWriter {
     private(set) var head: AuditHead
 
@@ -170,37 +171,5 @@ struct AuditWriter {
         }
         head = AuditHead(seq: seq, hash: hash)
         return seq
-    }
-
-    /// The detail of a version as the audit records it: who, when, which vector, and the value's hash.
-    static func versionDetail(_ version: Version, seq: UInt64, outcome: String) -> String {
-        var detail = AuditDetail()
-        detail.add("seq", Int64(clamping: seq))
-        detail.add("origin", version.origin)
-        detail.add("actor", version.actor)
-        detail.add("hlc", version.hlc.packed)
-        detail.add("vector", version.vector.description)
-        detail.add("op", version.operation.description)
-        if let value = version.value { detail.add("value_sha256", AuditHash.of(value).hex) }
-        detail.add("outcome", outcome)
-        return detail.json
-    }
-
-    static func conflictDetail(_ conflict: ConflictRecord) -> String {
-        var detail = AuditDetail()
-        detail.add("resolution", conflict.resolution.rawValue)
-        detail.add("winner_vector", conflict.winner.vector.description)
-        detail.add("winner_origin", conflict.winner.origin)
-        detail.add("loser_vector", conflict.loser.vector.description)
-        detail.add("loser_origin", conflict.loser.origin)
-        return detail.json
-    }
-
-    static func errorDetail(_ error: YiwangError, seq: UInt64? = nil) -> String {
-        var detail = AuditDetail()
-        if let seq { detail.add("seq", Int64(clamping: seq)) }
-        detail.add("code", error.code.rawValue)
-        detail.add("message", error.message)
-        return detail.json
     }
 }

@@ -142,7 +142,7 @@ struct BatchApplier {
                 for record in records {
                     link = try audit.append(
                         db, atMs: nowMs, kind: "conflict", node: node.id, dataset: version.dataset,
-                        key: version.key, detail: AuditWriter.conflictDetail(record), recordLink: link)
+                        key: version.key, detail: AuditDetail.conflict(record), recordLink: link)
                 }
                 for record in records { try ConflictTable.append(db, record, atMs: nowMs) }
                 conflicts += records.count
@@ -167,7 +167,7 @@ struct BatchApplier {
             ])
             try audit.append(
                 db, atMs: nowMs, kind: "reject_change", node: node.id, dataset: String(version.dataset.prefix(64)),
-                key: String(version.key.prefix(512)), detail: AuditWriter.errorDetail(error, seq: change.seq))
+                key: String(version.key.prefix(512)), detail: AuditDetail.refusal(error, seq: change.seq))
         }
     }
 
@@ -176,7 +176,7 @@ struct BatchApplier {
     {
         try audit.append(
             db, atMs: nowMs, kind: "apply", node: change.version.origin, dataset: change.version.dataset,
-            key: change.version.key, detail: AuditWriter.versionDetail(change.version, seq: change.seq, outcome: outcome),
+            key: change.version.key, detail: AuditDetail.applied(change.version, seq: change.seq, outcome: outcome),
             recordLink: recordLink)
     }
 
@@ -251,7 +251,7 @@ extension BatchApplier {
         ).execute(arguments: [node.id, Int64(clamping: change.seq), error.code.rawValue, error.message, nowMs])
         try audit.append(
             db, atMs: nowMs, kind: "reject_change", node: node.id, dataset: String(change.version.dataset.prefix(64)),
-            key: String(change.version.key.prefix(512)), detail: AuditWriter.errorDetail(error, seq: change.seq))
+            key: String(change.version.key.prefix(512)), detail: AuditDetail.refusal(error, seq: change.seq))
         return true
     }
 
@@ -294,7 +294,7 @@ extension BatchApplier {
             _ = try audit.append(
                 db, atMs: nowMs, kind: "hold", node: node.id, dataset: change.version.dataset,
                 key: change.version.key,
-                detail: AuditWriter.versionDetail(change.version, seq: change.seq, outcome: "held"))
+                detail: AuditDetail.applied(change.version, seq: change.seq, outcome: "held"))
             node.lastError =
                 "\(Self.heldBackError) change seq \(change.seq) counts node '\(other)' at \(counter), beyond what the hub holds"
             node.lastErrorAtMs = nowMs

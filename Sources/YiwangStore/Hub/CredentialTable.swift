@@ -36,8 +36,8 @@ enum CredentialTable {
 
     static func credential(from row: Row) -> Credential {
         Credential(
-            id: row[0], name: row[1], role: CredentialToken.Role(rawValue: row[2]) ?? .reader, createdAtMs: row[3],
-            revokedAtMs: row[4])
+            id: row["id"], name: row["name"], role: CredentialToken.Role(rawValue: row["role"]) ?? .reader,
+            createdAtMs: row["created_at_ms"], revokedAtMs: row["revoked_at_ms"])
     }
 
     static func find(_ db: Database, hash: String) throws -> Credential? {

@@ -55,9 +55,9 @@ enum FeedTable {
     /// every visible version, so a node bootstrapping from `since=0` still sees the province's state.
     static func backfill(_ db: Database) throws {
         let rows = try Row.fetchAll(
-            db, sql: "SELECT vector, winner_vector, hlc, origin, actor, op, value, siblings, key, dataset FROM records")
+            db, sql: "SELECT \(RecordTable.stateColumns), key, dataset FROM records")
         for row in rows {
-            let state = try RecordTable.state(from: row, dataset: row[9], key: row[8])
+            let state = try RecordTable.state(from: row, dataset: row["dataset"], key: row["key"])
             for version in state.visible { try append(db, version) }
         }
     }
@@ -121,15 +121,12 @@ enum FeedTable {
             if versions.count == limit {
                 return FeedPage(versions: versions, cursor: lastSeq, more: true, head: head, reset: reset)
             }
-            let version = Version(
-                dataset: row[1], key: row[2], vector: try VersionVector(parsing: row[4]),
-                hlc: HLCTimestamp(packed: row[5]), origin: row[3], actor: row[6],
-                operation: Operation(rawValue: UInt8(truncatingIfNeeded: row[7] as Int64)) ?? .put, value: row[8])
+            let version = try StoredVersion.version(from: row)
             bytes += pageBytes(version)
             if !versions.isEmpty && bytes > maxBytes {
                 return FeedPage(versions: versions, cursor: lastSeq, more: true, head: head, reset: reset)
             }
-            lastSeq = row[0]
+            lastSeq = row["hub_seq"]
             versions.append(version)
         }
         return FeedPage(versions: versions, cursor: head, more: false, head: head, reset: reset)

@@ -36,9 +36,10 @@ enum HeldChangeTable {
 
     static func usage(_ db: Database, node: String) throws -> Usage {
         let row = try Row.fetchOne(
-            db, sql: "SELECT COUNT(*), COALESCE(SUM(LENGTH(version)), 0) FROM held_changes WHERE node = ?",
+            db,
+            sql: "SELECT COUNT(*) AS count, COALESCE(SUM(LENGTH(version)), 0) AS bytes FROM held_changes WHERE node = ?",
             arguments: [node])
-        return Usage(count: row?[0] ?? 0, bytes: row?[1] ?? 0)
+        return Usage(count: row?["count"] ?? 0, bytes: row?["bytes"] ?? 0)
     }
 
     static func hold(
@@ -66,8 +67,8 @@ enum HeldChangeTable {
                 """,
             arguments: [node, Int64(clamping: counter)])
         return rows.compactMap { row -> Change? in
-            let seq = row[1] as Int64
-            guard seq > 0, let bytes = row[2] as Data?,
+            let seq = row["seq"] as Int64
+            guard seq > 0, let bytes = row["version"] as Data?,
                 let version = try? VersionListCodec.decode([UInt8](bytes)).first
             else { return nil }
             return Change(seq: UInt64(seq), version: version)
@@ -88,8 +89,10 @@ enum HeldChangeTable {
     /// Per node: how many changes are held and the oldest one's data time (for the report and data age).
     static func summary(_ db: Database) throws -> [String: (count: UInt64, oldestMs: Int64?)] {
         var result: [String: (count: UInt64, oldestMs: Int64?)] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT node, COUNT(*), MIN(data_ms) FROM held_changes GROUP BY node") {
-            result[row[0]] = (UInt64(max(0, row[1] as Int64)), row[2])
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT node, COUNT(*) AS count, MIN(data_ms) AS oldest FROM held_changes GROUP BY node")
+        for row in rows {
+            result[row["node"]] = (UInt64(max(0, row["count"] as Int64)), row["oldest"])
         }
         return result
     }

@@ -65,9 +65,9 @@ extension BatchApplier {
                 sql: "SELECT code, message, seq FROM rejected_changes WHERE node = ? ORDER BY id DESC LIMIT 1"),
             arguments: [node])
         guard let row else { return nil }
-        let code: String = row[0]
-        let message: String = row[1]
-        let seq: Int64 = row[2]
+        let code: String = row["code"]
+        let message: String = row["message"]
+        let seq: Int64 = row["seq"]
         return "\(code): \(message) (seq \(seq))"
     }
 }

@@ -47,23 +47,23 @@ public struct HubNodeRecord: Sendable, Hashable {
     /// version, or edited by hand, must not make the report or `/metrics` trap. A value that is not an
     /// integer at all reads as absent (or 0).
     init(row: Row) {
-        func int(_ index: Int) -> Int64? { Int64.fromDatabaseValue(row[index] as DatabaseValue) }
-        func count(_ index: Int) -> UInt64 { UInt64(max(0, int(index) ?? 0)) }
-        id = row[0]
-        highWater = count(1)
-        lastContactMs = Millis.clampWall(int(2))
-        dataAsOfMs = Millis.clampWall(int(3))
-        backlog = count(4)
-        oldestPendingMs = Millis.clampWall(int(5))
-        clockOffsetMs = Millis.clampSpan(int(6) ?? 0)
-        changesApplied = count(7)
-        conflicts = count(8)
-        rejectedBatches = count(9)
-        rejectedChanges = count(10)
-        lastError = String.fromDatabaseValue(row[11] as DatabaseValue)
-        lastErrorAtMs = Millis.clampWall(int(12))
-        quarantined = count(13)
-        oldestQuarantinedMs = Millis.clampWall(int(14))
+        func int(_ column: String) -> Int64? { Int64.fromDatabaseValue(row[column] as DatabaseValue) }
+        func count(_ column: String) -> UInt64 { UInt64(max(0, int(column) ?? 0)) }
+        id = row["id"]
+        highWater = count("high_water")
+        lastContactMs = Millis.clampWall(int("last_contact_ms"))
+        dataAsOfMs = Millis.clampWall(int("data_as_of_ms"))
+        backlog = count("backlog")
+        oldestPendingMs = Millis.clampWall(int("oldest_pending_ms"))
+        clockOffsetMs = Millis.clampSpan(int("clock_offset_ms") ?? 0)
+        changesApplied = count("changes_applied")
+        conflicts = count("conflicts")
+        rejectedBatches = count("rejected_batches")
+        rejectedChanges = count("rejected_changes")
+        lastError = String.fromDatabaseValue(row["last_error"] as DatabaseValue)
+        lastErrorAtMs = Millis.clampWall(int("last_error_at_ms"))
+        quarantined = count("quarantined")
+        oldestQuarantinedMs = Millis.clampWall(int("oldest_quarantined_ms"))
     }
 
     static func fetch(_ db: Database, id: String) throws -> HubNodeRecord? {

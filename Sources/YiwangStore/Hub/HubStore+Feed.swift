@@ -10,8 +10,8 @@ public struct DownlinkRecord: Sendable, Hashable {
 
     /// A stored row, clamped (cursor >= 0, time in `Millis.wallRange`) so that an extreme value cannot trap.
     init(row: Row) {
-        cursor = max(0, Int64.fromDatabaseValue(row[1] as DatabaseValue) ?? 0)
-        lastPullMs = Millis.clampWall(Int64.fromDatabaseValue(row[2] as DatabaseValue)) ?? 0
+        cursor = max(0, Int64.fromDatabaseValue(row["cursor"] as DatabaseValue) ?? 0)
+        lastPullMs = Millis.clampWall(Int64.fromDatabaseValue(row["last_pull_ms"] as DatabaseValue)) ?? 0
     }
 }
 
@@ -57,7 +57,7 @@ extension HubStore {
         try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT node, cursor, last_pull_ms FROM downlinks")
             let nodes = Dictionary(
-                rows.map { row in (row[0] as String, DownlinkRecord(row: row)) },
+                rows.map { row in (row["node"] as String, DownlinkRecord(row: row)) },
                 uniquingKeysWith: { first, _ in first })  // never trap on two canonically equivalent ids
             return (try FeedTable.head(db), nodes)
         }

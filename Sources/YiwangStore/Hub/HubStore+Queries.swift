@@ -76,7 +76,8 @@ extension HubStore {
             sql += " ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 RejectedChange(
-                    node: row[0], seq: UInt64(max(0, row[1] as Int64)), code: row[2], message: row[3], atMs: row[4])
+                    node: row["node"], seq: UInt64(max(0, row["seq"] as Int64)), code: row["code"],
+                    message: row["message"], atMs: row["at_ms"])
             }
         }
     }

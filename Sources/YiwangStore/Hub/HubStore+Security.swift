@@ -60,7 +60,7 @@ extension HubStore {
         try await pool.write { db in
             var audit = try AuditWriter(db)
             try audit.append(
-                db, atMs: nowMs, kind: "reject_batch", node: node, detail: AuditWriter.errorDetail(error))
+                db, atMs: nowMs, kind: "reject_batch", node: node, detail: AuditDetail.refusal(error))
         }
     }
 

@@ -68,7 +68,7 @@ public final class HubStore: Sendable {
             try record.save(db)
             var audit = try AuditWriter(db)
             try audit.append(
-                db, atMs: nowMs, kind: "reject_batch", node: node, detail: AuditWriter.errorDetail(error))
+                db, atMs: nowMs, kind: "reject_batch", node: node, detail: AuditDetail.refusal(error))
         }
         logger.warning(
             "batch rejected", metadata: ["yiwang.node": "\(node)", "yiwang.error": "\(error.code)"])

@@ -81,19 +81,19 @@ public enum ConflictTable {
         var bytes = 0
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try rows.next() {
-            let blob = row[3] as Data
+            let blob = row["versions"] as Data
             bytes += blob.count
             if items.count == limit || (!items.isEmpty && bytes > maxBytes) {
                 return ConflictPage(items: items, more: true)
             }
             let versions = try VersionListCodec.decode([UInt8](blob))
             guard versions.count >= 2 else {
-                throw YiwangError.storage("conflict \(row[0] as Int64) holds \(versions.count) versions, not 2")
+                throw YiwangError.storage("conflict \(row["id"] as Int64) holds \(versions.count) versions, not 2")
             }
-            let resolution = ConflictRecord.Resolution(rawValue: row[2]) ?? .lastWriterWins
+            let resolution = ConflictRecord.Resolution(rawValue: row["resolution"]) ?? .lastWriterWins
             items.append(
                 StoredConflict(
-                    id: row[0], recordedAtMs: row[1],
+                    id: row["id"], recordedAtMs: row["recorded_at_ms"],
                     conflict: ConflictRecord(winner: versions[0], loser: versions[1], resolution: resolution)))
         }
         return ConflictPage(items: items, more: false)

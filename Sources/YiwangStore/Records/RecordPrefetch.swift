@@ -38,18 +38,17 @@ struct RecordPrefetch {
                 let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
                 let statement = try db.cachedStatement(
                     sql: """
-                        SELECT vector, winner_vector, hlc, origin, actor, op, value, siblings, key\(
-                            withAuditLinks ? ", last_audit" : "") FROM records
+                        SELECT \(RecordTable.stateColumns), key\(withAuditLinks ? ", last_audit" : "") FROM records
                         WHERE dataset = ? AND key IN (\(placeholders))
                         """)
                 var arguments: StatementArguments = [dataset]
                 _ = arguments.append(contentsOf: StatementArguments(Array(slice)))
                 let rows = try Row.fetchCursor(statement, arguments: arguments)
                 while let row = try rows.next() {
-                    let key: String = row[8]
+                    let key: String = row["key"]
                     let recordKey = RecordKey(dataset: dataset, key: key)
                     states[recordKey] = try RecordTable.state(from: row, dataset: dataset, key: key)
-                    if withAuditLinks, let link = row[9] as Int64? { auditLinks[recordKey] = link }
+                    if withAuditLinks, let link = row["last_audit"] as Int64? { auditLinks[recordKey] = link }
                 }
             }
         }

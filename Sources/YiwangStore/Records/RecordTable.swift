@@ -27,22 +27,20 @@ public enum RecordTable {
 
     public static func load(_ db: Database, dataset: String, key: String) throws -> RecordState? {
         let statement = try db.cachedStatement(
-            sql: """
-                SELECT vector, winner_vector, hlc, origin, actor, op, value, siblings FROM records
-                WHERE dataset = ? AND key = ?
-                """)
+            sql: "SELECT \(stateColumns) FROM records WHERE dataset = ? AND key = ?")
         guard let row = try Row.fetchOne(statement, arguments: [dataset, key]) else { return nil }
         return try state(from: row, dataset: dataset, key: key)
     }
 
+    /// The columns `state(from:)` reads; a query may select more (`key`, `last_audit`, ...).
+    static let stateColumns = "vector, winner_vector, hlc, origin, actor, op, value, siblings"
+
+    /// A record's state from a row holding `stateColumns`, read by name.
     static func state(from row: Row, dataset: String, key: String) throws -> RecordState {
-        let winner = Version(
-            dataset: dataset, key: key, vector: try VersionVector(parsing: row[1]),
-            hlc: HLCTimestamp(packed: row[2]), origin: row[3], actor: row[4],
-            operation: Operation(rawValue: UInt8(row[5] as Int64)) ?? .put, value: row[6])
+        let winner = try StoredVersion.version(from: row, dataset: dataset, key: key, vectorColumn: "winner_vector")
         var visible = [winner]
-        if let siblings = row[7] as Data? { visible += try VersionListCodec.decode([UInt8](siblings)) }
-        return RecordState(vector: try VersionVector(parsing: row[0]), visible: visible)
+        if let siblings = row["siblings"] as Data? { visible += try VersionListCodec.decode([UInt8](siblings)) }
+        return RecordState(vector: try VersionVector(parsing: row["vector"]), visible: visible)
     }
 
     /// Stores a record's state. `auditLink` (the hub only, whose `records` has the column) is the seq of the
@@ -104,12 +102,9 @@ public enum RecordTable {
         var digest = DatasetDigest()
         let rows = try Row.fetchCursor(
             db,
-            sql: """
-                SELECT vector, winner_vector, hlc, origin, actor, op, value, siblings, key FROM records
-                WHERE dataset = ?
-                """, arguments: [dataset])
+            sql: "SELECT \(stateColumns), key FROM records WHERE dataset = ?", arguments: [dataset])
         while let row = try rows.next() {
-            let key: String = row[8]
+            let key: String = row["key"]
             digest.add(key: key, state: try state(from: row, dataset: dataset, key: key))
         }
         return digest

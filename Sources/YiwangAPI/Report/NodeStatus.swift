@@ -1,5 +1,4 @@
 import YiwangCore
-import YiwangStore
 
 /// One node in the connectivity report (`GET /v1/nodes/{id}`). Absent values are JSON `null`, not missing.
 public struct NodeStatus: Codable, Sendable, Hashable {
@@ -35,33 +34,21 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     /// When the node last pulled the feed (hub clock, ms); nil if never.
     public var lastPullMs: Int64?
 
-    public init(node: Topology.Node, stored: HubNodeRecord?, thresholds: ConnectivityThresholds, nowMs: Int64) {
-        let record = stored ?? HubNodeRecord(id: node.id)
-        // A change held back here is one the hub does not hold yet, as much as one the node holds quarantined:
-        // both keep the node out of `realtime`, and the oldest of them bounds its data age.
-        let lacking = record.quarantined.addingReportingOverflow(record.heldChanges)
-        let dataAsOf = [record.dataAsOfMs, record.oldestHeldMs].compactMap { $0 }.min()
-        let observation = NodeObservation(
-            lastContactMs: record.lastContactMs, dataAsOfMs: dataAsOf,
-            quarantined: lacking.overflow ? UInt64.max : lacking.partialValue)
-        id = node.id
-        name = node.name
-        level = node.level
-        parent = node.parent
-        state = ConnectivityClassifier.classify(observation, nowMs: nowMs, thresholds: thresholds)
-        lastContactMs = record.lastContactMs
-        dataAgeMs = ConnectivityClassifier.dataAgeMs(observation, nowMs: nowMs)
-        backlog = record.backlog
-        quarantined = record.quarantined
-        changesApplied = record.changesApplied
-        conflicts = record.conflicts
-        rejectedBatches = record.rejectedBatches
-        rejectedChanges = record.rejectedChanges
-        clockOffsetMs = record.clockOffsetMs
-        highWater = record.highWater
-        held = record.heldChanges
-        lastError = record.lastError
-        lastErrorAtMs = record.lastErrorAtMs
+    /// A node as the report shows one never seen: state `never`, every counter zero, every time unknown.
+    public init(id: String, name: String, level: String, parent: String) {
+        self.id = id
+        self.name = name
+        self.level = level
+        self.parent = parent
+        state = .never
+        backlog = 0
+        quarantined = 0
+        changesApplied = 0
+        conflicts = 0
+        rejectedBatches = 0
+        rejectedChanges = 0
+        clockOffsetMs = 0
+        highWater = 0
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -95,5 +82,3 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         try container.encode(lastPullMs, forKey: .lastPullMs)
     }
 }
-
-extension ConnectivityState: Codable {}

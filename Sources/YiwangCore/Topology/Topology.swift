@@ -1,7 +1,3 @@
-import Foundation
-import YiwangCore
-import Yams
-
 /// The province as the hub expects it (DESIGN.md "Topology"): the hub, every node with its level, parent
 /// and granted datasets, and each dataset's merge policy. Validated when loaded.
 public struct Topology: Sendable, Hashable {

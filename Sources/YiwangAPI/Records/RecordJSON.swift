@@ -1,6 +1,3 @@
-import HTTPTypes
-import Hummingbird
-import NIOCore
 import YiwangCore
 
 /// Renders records and versions as JSON text with the stored value embedded as-is (it was validated as a
@@ -28,26 +25,4 @@ public enum RecordJSON {
 
     /// A JSON string literal.
     public static func quoted(_ s: String) -> String { JSONText.quoted(s) }
-}
-
-extension Response {
-    /// A response whose body is JSON text built elsewhere (e.g. by `RecordJSON`).
-    public static func rawJSON(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        jsonLine(text.utf8, status: status)
-    }
-
-    /// A response whose body is UTF-8 JSON built elsewhere (e.g. `ConnectivityReport.jsonBytes()`).
-    public static func rawJSON(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
-        jsonLine(bytes, status: status)
-    }
-
-    /// Every JSON response of the APIs: the bytes and a newline, as `application/json`.
-    static func jsonLine(_ bytes: some Collection<UInt8>, status: HTTPResponse.Status) -> Response {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(bytes.count + 1)
-        buffer.writeBytes(bytes)
-        buffer.writeInteger(UInt8(ascii: "\n"))
-        return Response(
-            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
-    }
 }

@@ -1,0 +1,100 @@
+/// A node's `GET /v1/status` (`yiwangctl node`). Every key is always present (null when unknown).
+public struct EdgeStatus: Codable, Sendable, Hashable {
+    public var nodeId: String
+    public var datasets: [String]
+    public var backlog: UInt64
+    public var oldestPendingMs: Int64?
+    public var oldestPendingAgeMs: Int64?
+    public var lastSyncMs: Int64?
+    public var hubReachable: Bool?
+    public var lastError: String?
+    public var quarantined: UInt64
+    public var highestSeq: UInt64
+    public var ackedThrough: UInt64
+    public var hubClockOffsetMs: Int64?
+    /// The downlink from the hub: cursor, lag and last pull (see `DownlinkStatus`).
+    public var downlink: DownlinkStatus?
+    /// Age of the oldest change the hub refused (quarantined here; the hub lacks it); nil if none.
+    public var oldestQuarantinedAgeMs: Int64?
+    /// What is wrong with the local clock ("clock 2h ahead of the hub ..."), nil while it is right.
+    public var clock: String?
+
+    public init(
+        nodeId: String, datasets: [String], backlog: UInt64, oldestPendingMs: Int64?, oldestPendingAgeMs: Int64?,
+        lastSyncMs: Int64?, hubReachable: Bool?, lastError: String?, quarantined: UInt64, highestSeq: UInt64,
+        ackedThrough: UInt64, hubClockOffsetMs: Int64?, downlink: DownlinkStatus?,
+        oldestQuarantinedAgeMs: Int64? = nil, clock: String? = nil
+    ) {
+        self.nodeId = nodeId
+        self.datasets = datasets
+        self.backlog = backlog
+        self.oldestPendingMs = oldestPendingMs
+        self.oldestPendingAgeMs = oldestPendingAgeMs
+        self.lastSyncMs = lastSyncMs
+        self.hubReachable = hubReachable
+        self.lastError = lastError
+        self.quarantined = quarantined
+        self.highestSeq = highestSeq
+        self.ackedThrough = ackedThrough
+        self.hubClockOffsetMs = hubClockOffsetMs
+        self.downlink = downlink
+        self.oldestQuarantinedAgeMs = oldestQuarantinedAgeMs
+        self.clock = clock
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case nodeId, datasets, backlog, oldestPendingMs, oldestPendingAgeMs, lastSyncMs, hubReachable, lastError
+        case quarantined, highestSeq, ackedThrough, hubClockOffsetMs, downlink, oldestQuarantinedAgeMs, clock
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(nodeId, forKey: .nodeId)
+        try c.encode(datasets, forKey: .datasets)
+        try c.encode(backlog, forKey: .backlog)
+        try c.encode(oldestPendingMs, forKey: .oldestPendingMs)
+        try c.encode(oldestPendingAgeMs, forKey: .oldestPendingAgeMs)
+        try c.encode(lastSyncMs, forKey: .lastSyncMs)
+        try c.encode(hubReachable, forKey: .hubReachable)
+        try c.encode(lastError, forKey: .lastError)
+        try c.encode(quarantined, forKey: .quarantined)
+        try c.encode(highestSeq, forKey: .highestSeq)
+        try c.encode(ackedThrough, forKey: .ackedThrough)
+        try c.encode(hubClockOffsetMs, forKey: .hubClockOffsetMs)
+        try c.encode(downlink, forKey: .downlink)
+        try c.encode(oldestQuarantinedAgeMs, forKey: .oldestQuarantinedAgeMs)
+        try c.encode(clock, forKey: .clock)
+    }
+}
+
+/// The `downlink` object of `GET /v1/status`. Every key is always present (null when unknown).
+public struct DownlinkStatus: Codable, Sendable, Hashable {
+    /// The hub feed sequence applied through.
+    public var cursor: Int64
+    /// The hub feed's head minus the cursor, as of the last pull; null before the first.
+    public var lag: Int64?
+    /// When the last pull was answered (node clock, ms).
+    public var lastPullMs: Int64?
+    /// Time since that pull.
+    public var lastPullAgeMs: Int64?
+    public var lastError: String?
+
+    public init(cursor: Int64, lag: Int64?, lastPullMs: Int64?, lastPullAgeMs: Int64?, lastError: String?) {
+        self.cursor = cursor
+        self.lag = lag
+        self.lastPullMs = lastPullMs
+        self.lastPullAgeMs = lastPullAgeMs
+        self.lastError = lastError
+    }
+
+    enum CodingKeys: String, CodingKey { case cursor, lag, lastPullMs, lastPullAgeMs, lastError }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(cursor, forKey: .cursor)
+        try c.encode(lag, forKey: .lag)
+        try c.encode(lastPullMs, forKey: .lastPullMs)
+        try c.encode(lastPullAgeMs, forKey: .lastPullAgeMs)
+        try c.encode(lastError, forKey: .lastError)
+    }
+}
