@@ -10,16 +10,13 @@ import YiwangTesting
 /// check it, its numbers never trap the node, and a feed cursor moves back only on the hub's explicit reset.
 @Suite("Hostile hub")
 struct HostileHubTests {
+    /// Every hostile acknowledgement is a case of `UplinkMachineFailureTests.hostileAck` (milliseconds); these
+    /// three (believed as far as sent, a rewind past what was sent, a clock that is no time) go through the
+    /// whole uplink, its store and its status.
     static let hostileAcks: [String] = [
         #"{"highWater":18446744073709551615,"rejected":[],"hubClockMs":0}"#,
-        #"{"highWater":9223372036854775808,"rejected":[],"hubClockMs":0}"#,
-        #"{"highWater":0,"expectedSeq":0,"rejected":[],"hubClockMs":0}"#,
         #"{"highWater":0,"expectedSeq":18446744073709551615,"rejected":[],"hubClockMs":0}"#,
-        #"{"highWater":0,"expectedSeq":9223372036854775807,"rejected":[],"hubClockMs":0}"#,
-        #"{"highWater":1,"rejected":[{"seq":18446744073709551615,"error":"x","message":"y"}],"hubClockMs":0}"#,
-        #"{"highWater":1,"rejected":[{"seq":0,"error":"x","message":"y"}],"hubClockMs":0}"#,
         #"{"highWater":1,"rejected":[],"hubClockMs":-9223372036854775808}"#,
-        #"{"highWater":1,"rejected":[],"hubClockMs":9223372036854775807}"#,
     ]
 
     @Test(

@@ -73,6 +73,36 @@ struct UplinkServiceTests {
         #expect(hub.snapshot.lastReport?.backlog == 0)
     }
 
+    @Test("the heartbeat interval runs on the injected clock, not in real time", .timeLimit(.minutes(1)))
+    func heartbeatOnTheInjectedClock() async throws {
+        let hub = FakeHub()
+        let clock = ManualClock()
+        try await withTemporaryDirectory { dir in
+            var configuration = EdgeConfiguration(
+                nodeID: "430100", hubURL: "http://127.0.0.1:9", dataDirectory: dir.path, datasets: ["population"])
+            configuration.uplink.heartbeatIntervalMs = 5_000
+            let store = try openStore(dir)
+            let uplink = UplinkService(
+                configuration: configuration, store: store, transport: hub, status: UplinkStatus(), logger: testLogger,
+                clock: clock)
+            let group = ServiceGroup(configuration: .init(services: [uplink], logger: testLogger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                #expect(try await eventually { hub.snapshot.heartbeats == 1 && clock.sleeping == 1 })
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(hub.snapshot.heartbeats == 1, "no heartbeat before the clock moves")
+                clock.advance(ms: 4_999)
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(hub.snapshot.heartbeats == 1)
+                clock.advance(ms: 1)
+                #expect(try await eventually { hub.snapshot.heartbeats == 2 })
+                #expect(hub.snapshot.lastReport?.clockMs == clock.nowMs(), "the report carries the injected time")
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+
     @Test("hub down: the backlog grows, then drains when the hub is back", .timeLimit(.minutes(1)))
     func hubDown() async throws {
         let hub = FakeHub()

@@ -8,14 +8,16 @@ extension UplinkService {
     /// recorded and the next batch read, as child tasks; the record is awaited before the answer is acted on
     /// (its failure is this attempt's failure).
     func send(_ prepared: PreparedBatch, _ sending: UplinkSending, keeper: inout ClockKeeper) async -> Event {
+        if prepared.bytes != nil { updateGauges(prepared.batch) }  // read ahead: not yet counted
         let bytes = prepared.bytes ?? PreparedBatch.encode(prepared.batch, store: store, nowMs: clock.nowMs())
         async let recordFailure = recordIfAny(sending.recordFirst)
         async let ahead = readAhead(sending.readAhead, after: prepared.batch)
         let started = ContinuousClock.now
         let event = await post(bytes, keeper: &keeper)
         if let failure = await recordFailure { return .failed(failure) }
+        guard case .answered(let answer, _) = event else { return event }
         metrics.batchDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
-        guard case .answered(.ack(let ack), _) = event else { return event }  // the read ahead is dropped
+        guard case .ack(let ack) = answer else { return event }  // the read ahead is dropped
         return .answered(.ack(ack), readAhead: await ahead)
     }
 
