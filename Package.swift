@@ -152,6 +152,7 @@ let package = Package(
             name: "YiwangHubTests",
             dependencies: ["YiwangCore", "YiwangAPI", "YiwangStore", "YiwangHub", "YiwangHTTP", "YiwangTesting",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
+            exclude: ["Fixtures"],  // batch bytes read from the source tree (Fixtures/protocol-1/README.md)
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -27,6 +27,8 @@ public struct YiwangError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let sequenceReused = Code("sequence_reused")
         /// A change that would be held back, beyond the per-node bound of held changes.
         public static let heldLimit = Code("held_limit")
+        /// The parent does not speak this node's sync protocol (`ProtocolVersion`): a hub not yet upgraded.
+        public static let protocolMismatch = Code("protocol_mismatch")
 
         public var description: String { rawValue }
     }
@@ -114,5 +116,14 @@ public struct YiwangError: Error, Hashable, Sendable, CustomStringConvertible {
             code: .heldLimit, field: "vector",
             message: "the vector counts node '\(node)' at \(counter), beyond what the hub holds, and \(limit) "
                 + "changes of this node are already held back")
+    }
+    public static func protocolMismatch(hub: String, hubVersion: ProtocolVersion, nodeVersion: ProtocolVersion)
+        -> YiwangError
+    {
+        YiwangError(
+            code: .protocolMismatch,
+            message: "the hub at \(hub) speaks protocol \(hubVersion) (an older Yiwang); this node speaks "
+                + "\(nodeVersion): upgrade the hub first (README \"Upgrade\"); nothing is lost, the changes wait in "
+                + "the outbox and are sent once the hub is upgraded")
     }
 }

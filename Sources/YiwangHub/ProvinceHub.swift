@@ -28,6 +28,8 @@ public struct ProvinceHub: Sendable {
     static let concurrentBatches = 4
     /// The nodes a change's vector may count: the topology's, never the hub (issue 13, class 3).
     let claimScope: ClaimScope
+    /// The protocol version of each node's batches, as last stored (`noteProtocol`).
+    let knownProtocols = KnownProtocols()
 
     public init(
         topology: Topology, store: HubStore, configuration: HubConfiguration, clock: any WallClock = SystemWallClock(),
@@ -72,6 +74,7 @@ public struct ProvinceHub: Sendable {
             BatchOutcomeSummary(
                 applied: outcome.applied, conflicts: outcome.conflicts, rejected: outcome.ack.rejected.count),
             duration: ContinuousClock.now - started)
+        await noteProtocol(of: body, node: batch.node)
         return outcome.ack
     }
 
@@ -91,7 +94,7 @@ public struct ProvinceHub: Sendable {
         let report = ConnectivityReport(
             topology: topology, stored: try await store.nodes(), thresholds: configuration.thresholds,
             nowMs: clock.nowMs())
-        return try await withDownlinks(report)
+        return try await withProtocols(withDownlinks(report))
     }
 
     /// One node's status; throws `notFound` for a node not in the topology.
@@ -99,7 +102,7 @@ public struct ProvinceHub: Sendable {
         guard let node = topology.node(id) else { throw YiwangError.notFound("node '\(id)'") }
         let status = NodeStatus(
             node: node, stored: try await store.node(id), thresholds: configuration.thresholds, nowMs: clock.nowMs())
-        return try await withDownlinks(status)
+        return try await withProtocols(withDownlinks(status))
     }
 
     /// The Prometheus text, with the per-node gauges refreshed first.

@@ -70,7 +70,8 @@ struct EdgeCommand: AsyncParsableCommand {
         if checkConfig {
             print(
                 "yiwang-edge: configuration ok: node \(settings.nodeID), hub \(settings.hubURL), "
-                    + "datasets \(settings.datasets.joined(separator: ",")), data in \(settings.dataDirectory)")
+                    + "datasets \(settings.datasets?.joined(separator: ",") ?? "as the province grants"), "
+                    + "data in \(settings.dataDirectory)")
             return
         }
         let metricsText = EdgeApplication.bootstrapPrometheus()

@@ -32,6 +32,11 @@ struct NodeCommand: ParsableCommand {
                         ? " refused by the hub, not at the province"
                             + (s.oldestQuarantinedAgeMs.map { ", oldest \(AgeFormat.short(ms: $0))" } ?? "")
                             + "  (yiwangctl quarantine list / requeue / drop)" : ""))
+            if let grants = s.grants {
+                let policies = s.datasets.map { "\($0) (\(grants.policies[$0] ?? "policy unconfirmed"))" }
+                print("datasets        \(policies.isEmpty ? "none yet" : policies.joined(separator: ", ")), from \(grants.basis)")
+                for note in grants.notes { print("                \(note)") }
+            }
             if let offset = s.hubClockOffsetMs { print("clock offset    \(offset) ms from the hub") }
             if let clock = s.clock { print("clock           \(clock)") }
             if let error = s.lastError { print("last error      \(error)") }

@@ -16,10 +16,28 @@ import YiwangCore
             downlink: DownlinkStatus(cursor: 4, lag: nil, lastPullMs: nil, lastPullAgeMs: nil, lastError: nil))
         let bytes = try JSONCoding.encoder.encode(status)
         let object = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
-        #expect(object.count == 15, "every key, null when unknown")
-        #expect(object["oldestPendingMs"] is NSNull && object["clock"] is NSNull)
+        #expect(object.count == 16, "every key, null when unknown")
+        #expect(object["oldestPendingMs"] is NSNull && object["clock"] is NSNull && object["grants"] is NSNull)
         let downlink = try #require(object["downlink"] as? [String: Any])
         #expect(downlink.count == 5 && downlink["lag"] is NSNull)
+        #expect(try JSONCoding.decoder.decode(EdgeStatus.self, from: bytes) == status)
+    }
+
+    @Test func grantsWriteEveryKeyAndReadBack() throws {
+        let grants = GrantsStatus(
+            basis: "stored", policiesConfirmed: true, granted: ["population", "social_security"],
+            policies: ["population": "lww", "social_security": "siblings"], receivedAtMs: .max, receivedAgeMs: 0,
+            notGranted: ["finance"], notHeld: [],
+            policyOverrides: [.init(dataset: "social_security", configured: "lww", province: "siblings")],
+            lastError: nil, notes: [Self.hostile])
+        let status = EdgeStatus(
+            nodeId: "430100", datasets: ["population"], backlog: 0, oldestPendingMs: nil, oldestPendingAgeMs: nil,
+            lastSyncMs: nil, hubReachable: nil, lastError: nil, quarantined: 0, highestSeq: 0, ackedThrough: 0,
+            hubClockOffsetMs: nil, downlink: nil, grants: grants)
+        let bytes = try JSONCoding.encoder.encode(status)
+        let object = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+        let written = try #require(object["grants"] as? [String: Any])
+        #expect(written.count == 11 && written["lastError"] is NSNull)
         #expect(try JSONCoding.decoder.decode(EdgeStatus.self, from: bytes) == status)
     }
 

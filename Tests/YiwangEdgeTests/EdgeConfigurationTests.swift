@@ -82,4 +82,13 @@ struct EdgeConfigurationTests {
         configuration.datasets = []
         #expect { try configuration.validate() } throws: { ($0 as? YiwangError)?.field?.hasPrefix("datasets") == true }
     }
+
+    @Test("datasets are optional (the province grants them); a policy names a valid dataset")
+    func datasetsOptional() throws {
+        var configuration = EdgeConfiguration(nodeID: "430100", hubURL: "http://hub", dataDirectory: "/d")
+        try configuration.validate()
+        #expect(configuration.datasets == nil)
+        configuration.policies = ["pop/ulation": .lww]
+        #expect { try configuration.validate() } throws: { ($0 as? YiwangError)?.field?.hasPrefix("policies") == true }
+    }
 }

@@ -13,14 +13,22 @@ struct LiveEdgeTests {
     func writesReachHub() async throws {
         let dir = try TemporaryDirectory(prefix: "yiwang-live")
         defer { dir.remove() }
-        let hub = try await LiveHub.start(in: dir)
+        // The hub is down while the node starts: its configured datasets are unconfirmed, so it takes a write
+        // to `finance`, which the province does not grant it.
+        var hub = try await LiveHub.start(in: dir)
+        let port = hub.port
+        #expect(await hub.process.stop(SIGTERM) == 0)
         let edge = try await LiveEdge.start(in: dir, hubURL: hub.baseURL)
         let client = LiveClient()
         for i in 0..<50 { #expect(try await client.put(edge.baseURL, key: "k\(i)", value: "{\"i\":\(i)}") == 200) }
-        // The hub grants this node `population` only: a `finance` change is refused there, one by one.
         #expect(try await client.put(edge.baseURL, dataset: "finance", key: "f1", value: "{}") == 200)
         for i in 50..<100 { #expect(try await client.put(edge.baseURL, key: "k\(i)", value: "{\"i\":\(i)}") == 200) }
+        // The hub grants this node `population` only: the `finance` change is refused there, one by one, and
+        // once the node has the province's grants it refuses `finance` itself.
+        hub = try await LiveHub.start(in: dir, port: port)
         #expect(try await client.waitDrained(edge.baseURL))
+        #expect(try await client.waitGrants(edge.baseURL, basis: "province")["notGranted"] as? [String] == ["finance"])
+        #expect(try await client.put(edge.baseURL, dataset: "finance", key: "f2", value: "{}") == 403)
         #expect(try await client.digest(edge.baseURL) == (try await client.digest(hub.baseURL)))
         let status = try await client.status(edge.baseURL)
         #expect(status["quarantined"] as? Int == 1)

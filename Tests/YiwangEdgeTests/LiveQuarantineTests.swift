@@ -11,12 +11,16 @@ struct LiveQuarantineTests {
     func refusedChangeIsNotRealtime() async throws {
         let dir = try TemporaryDirectory(prefix: "yiwang-quarantine")
         defer { dir.remove() }
-        let hub = try await LiveHub.start(in: dir)
+        // Written while the hub was down and the node's datasets unconfirmed (afterwards it refuses `finance`
+        // itself): the hub grants this node `population` only, so the `finance` change is refused and quarantined.
+        var hub = try await LiveHub.start(in: dir)
+        let port = hub.port
+        #expect(await hub.process.stop(SIGTERM) == 0)
         let edge = try await LiveEdge.start(in: dir, hubURL: hub.baseURL)
         let client = LiveClient()
         #expect(try await client.put(edge.baseURL, key: "p1", value: "{}") == 200)
-        // The hub grants this node `population` only: the `finance` change is refused and quarantined.
         #expect(try await client.put(edge.baseURL, dataset: "finance", key: "f1", value: "{}") == 200)
+        hub = try await LiveHub.start(in: dir, port: port)
         #expect(try await client.waitDrained(edge.baseURL))
         #expect(try await client.status(edge.baseURL)["quarantined"] as? Int == 1)
 

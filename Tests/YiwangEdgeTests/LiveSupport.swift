@@ -34,22 +34,24 @@ struct LiveHub {
     }
 }
 
-/// A real `yiwang-edge` (node 430100, datasets population and finance) on loopback.
+/// A real `yiwang-edge` (node 430100, datasets population and finance unless `datasets` says otherwise; nil:
+/// as the province grants) on loopback.
 struct LiveEdge {
     var process: DaemonProcess
     var baseURL: String
 
     static func start(
-        in directory: TemporaryDirectory, hubURL: String, extra: [String] = [], environment: [String: String] = [:]
+        in directory: TemporaryDirectory, hubURL: String, datasets: String? = "population,finance",
+        extra: [String] = [], environment: [String: String] = [:]
     ) async throws -> LiveEdge {
         let process = try DaemonProcess(
             "yiwang-edge",
             arguments: [
                 "--node-id", "430100", "--hub", hubURL, "--listen", "127.0.0.1:0", "--data-dir",
-                directory.file("edge-data"), "--datasets", "population,finance", "--heartbeat", "200ms",
+                directory.file("edge-data"), "--heartbeat", "200ms",
                 "--backoff-base", "20ms", "--backoff-cap", "300ms", "--linger", "5ms", "--connect-timeout", "1s",
                 "--total-timeout", "10s",
-            ] + extra,
+            ] + (datasets.map { ["--datasets", $0] } ?? []) + extra,
             logPath: directory.file("edge.log"), environment: environment,
             launcher: environment.isEmpty ? [] : FakeTime.launcher)
         return LiveEdge(process: process, baseURL: try await process.baseURL())
@@ -87,6 +89,19 @@ struct LiveClient: Sendable {
     }
 
     func status(_ base: String) async throws -> [String: Any] { try await json("\(base)/v1/status") }
+
+    /// Waits until the edge's datasets and policies come from `basis` (`province`, `stored`, ...); returns
+    /// the status's `grants` object seen last.
+    func waitGrants(_ edge: String, basis: String, seconds: Double = 20) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        var grants: [String: Any] = [:]
+        while ContinuousClock.now < deadline {
+            grants = (try? await status(edge))?["grants"] as? [String: Any] ?? [:]
+            if grants["basis"] as? String == basis { return grants }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return grants
+    }
 
     /// The hub's connectivity state of node 430100.
     func hubState(_ hub: String) async throws -> String {

@@ -47,6 +47,9 @@ import YiwangStore
             report.nodes[index].downlinkLag = Int64(index)
             report.nodes[index].lastPullMs = now - 1_000
         }
+        for index in report.nodes.indices where index % 3 != 0 {
+            report.nodes[index].protocolVersion = index % 3 == 1 ? 1 : 2  // a rollout half done; some never synced
+        }
         return report
     }
 

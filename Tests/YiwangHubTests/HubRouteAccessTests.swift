@@ -19,6 +19,7 @@ import YiwangTesting
     static let table: [String: HubAccess] = [
         "POST /v1/sync": .node,
         "GET /v1/changes": .node,
+        "GET /v1/grants": .node,
         "GET /v1/nodes": .reader,
         "GET /v1/nodes/{id}": .reader,
         "GET /v1/records/{dataset}/{key}": .reader,
@@ -114,6 +115,10 @@ import YiwangTesting
                         #expect(
                             response.status == want,
                             "\(route) as \(spelling.name) \(spelling.path) by \(caller): \(response.status)")
+                        #expect(
+                            response.headers[ProtocolHeaderMiddleware<HubRequestContext>.headerName]
+                                == ProtocolVersion.current.description,
+                            "\(route) as \(spelling.name) by \(caller): every answer names the hub's protocol")
                         if method == .post, response.status != .ok {
                             let after = try await Self.snapshot(hub)
                             #expect(after == before, "refused \(spelling.path) by \(caller) changed the hub")

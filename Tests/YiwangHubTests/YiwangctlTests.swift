@@ -30,6 +30,7 @@ import YiwangTesting
         let node = try CommandRun.run("yiwangctl", ["node"], environment: env)
         #expect(node.stdout.contains("node            430100"))
         #expect(node.stdout.contains("outbox          written through seq 1"), "\(node.stdout)\(node.stderr)")
+        #expect(node.stdout.contains("datasets        population ("), "\(node.stdout)")
 
         // Every answer yiwangctl decodes, read as the servers write it.
         let blame = try CommandRun.run("yiwangctl", ["blame", "population", "p-1"], environment: env)

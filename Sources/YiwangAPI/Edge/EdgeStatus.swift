@@ -18,12 +18,14 @@ public struct EdgeStatus: Codable, Sendable, Hashable {
     public var oldestQuarantinedAgeMs: Int64?
     /// What is wrong with the local clock ("clock 2h ahead of the hub ..."), nil while it is right.
     public var clock: String?
+    /// Where `datasets` and the merge policies come from (see `GrantsStatus`).
+    public var grants: GrantsStatus?
 
     public init(
         nodeId: String, datasets: [String], backlog: UInt64, oldestPendingMs: Int64?, oldestPendingAgeMs: Int64?,
         lastSyncMs: Int64?, hubReachable: Bool?, lastError: String?, quarantined: UInt64, highestSeq: UInt64,
         ackedThrough: UInt64, hubClockOffsetMs: Int64?, downlink: DownlinkStatus?,
-        oldestQuarantinedAgeMs: Int64? = nil, clock: String? = nil
+        oldestQuarantinedAgeMs: Int64? = nil, clock: String? = nil, grants: GrantsStatus? = nil
     ) {
         self.nodeId = nodeId
         self.datasets = datasets
@@ -40,11 +42,13 @@ public struct EdgeStatus: Codable, Sendable, Hashable {
         self.downlink = downlink
         self.oldestQuarantinedAgeMs = oldestQuarantinedAgeMs
         self.clock = clock
+        self.grants = grants
     }
 
     enum CodingKeys: String, CodingKey {
         case nodeId, datasets, backlog, oldestPendingMs, oldestPendingAgeMs, lastSyncMs, hubReachable, lastError
         case quarantined, highestSeq, ackedThrough, hubClockOffsetMs, downlink, oldestQuarantinedAgeMs, clock
+        case grants
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -64,6 +68,7 @@ public struct EdgeStatus: Codable, Sendable, Hashable {
         try c.encode(downlink, forKey: .downlink)
         try c.encode(oldestQuarantinedAgeMs, forKey: .oldestQuarantinedAgeMs)
         try c.encode(clock, forKey: .clock)
+        try c.encode(grants, forKey: .grants)
     }
 }
 

@@ -3,7 +3,9 @@ import YiwangCore
 extension ConnectivityReport {
     /// The operator's table (`yiwangctl status`): the roll-up line, then one row per node, worst first.
     /// BACKLOG is what the node has not yet sent up (`+Nq`: N more the hub refused, quarantined at the node;
-    /// `+Nh`: N the hub holds back until it has what their vectors count); FEED LAG what it has not yet pulled.
+    /// `+Nh`: N the hub holds back until it has what their vectors count); FEED LAG what it has not yet pulled;
+    /// PROTO the sync protocol version of its last batch (`-`: none since the hub was upgraded). While the
+    /// nodes run more than one version, a last line counts them (a rollout, README "Upgrade").
     /// With `colour`, states are coloured with ANSI escapes (for a terminal; plain when piped).
     public func renderTable(colour: Bool) -> String {
         func backlogText(_ node: NodeStatus) -> String {
@@ -11,11 +13,11 @@ extension ConnectivityReport {
             return String(node.backlog) + (node.quarantined > 0 ? " +\(node.quarantined)q" : "")
                 + (held > 0 ? " +\(held)h" : "")
         }
-        let header = ["STATE", "NODE", "NAME", "LEVEL", "CONTACT", "DATA AGE", "BACKLOG", "FEED LAG", "APPLIED",
+        let header = ["STATE", "NODE", "NAME", "LEVEL", "PROTO", "CONTACT", "DATA AGE", "BACKLOG", "FEED LAG", "APPLIED",
             "CONFLICTS", "REJECTED", "LAST ERROR"]
         let rows = nodes.map { node -> [String] in
             [
-                node.state.rawValue, node.id, node.name, node.level,
+                node.state.rawValue, node.id, node.name, node.level, node.protocolVersion.map(String.init) ?? "-",
                 node.lastContactMs.map { AgeFormat.short(ms: generatedAtMs.saturatingSubtract($0)) + " ago" } ?? "never",
                 AgeFormat.short(ms: node.dataAgeMs), backlogText(node), node.downlinkLag.map(String.init) ?? "-",
                 String(node.changesApplied),
@@ -43,7 +45,20 @@ extension ConnectivityReport {
         }
         var out = [summary.text, line(header, state: nil)]
         for (row, node) in zip(rows, nodes) { out.append(line(row, state: node.state)) }
+        if let rollout = rolloutText { out.append(rollout) }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// e.g. "protocol: 3 nodes on 1, 118 on 2" when the nodes that synced run more than one version; nil
+    /// when they all run one (or none synced yet).
+    var rolloutText: String? {
+        let counts = Dictionary(grouping: nodes.compactMap(\.protocolVersion), by: { $0 }).mapValues(\.count)
+        guard counts.count > 1 else { return nil }
+        let parts = counts.keys.sorted().enumerated().map { index, version in
+            let count = counts[version] ?? 0
+            return index == 0 ? "\(count) \(Summary.plural("node", count)) on \(version)" : "\(count) on \(version)"
+        }
+        return "protocol: " + parts.joined(separator: ", ")
     }
 
     static func ansi(_ state: ConnectivityState) -> String {

@@ -33,6 +33,9 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var downlinkLag: Int64?
     /// When the node last pulled the feed (hub clock, ms); nil if never.
     public var lastPullMs: Int64?
+    /// The sync protocol version of the node's last applied batch, from its bytes (README "Upgrade"); nil
+    /// before its first batch to a hub of version 2 or later (and in a report from an older hub).
+    public var protocolVersion: Int?
 
     /// A node as the report shows one never seen: state `never`, every counter zero, every time unknown.
     public init(id: String, name: String, level: String, parent: String) {
@@ -54,7 +57,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     private enum CodingKeys: String, CodingKey {
         case id, name, level, parent, state, lastContactMs, dataAgeMs, backlog, quarantined, changesApplied, conflicts
         case rejectedBatches, rejectedChanges, clockOffsetMs, highWater, held, lastError, lastErrorAtMs
-        case downlinkCursor, downlinkLag, lastPullMs
+        case downlinkCursor, downlinkLag, lastPullMs, protocolVersion
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -80,5 +83,6 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         try container.encode(downlinkCursor, forKey: .downlinkCursor)
         try container.encode(downlinkLag, forKey: .downlinkLag)
         try container.encode(lastPullMs, forKey: .lastPullMs)
+        try container.encode(protocolVersion, forKey: .protocolVersion)
     }
 }

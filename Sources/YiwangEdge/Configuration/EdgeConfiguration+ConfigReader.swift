@@ -9,7 +9,7 @@ extension EdgeConfiguration {
     public static func load(
         file: String?, environment: [String: String], flags: [String: String]
     ) throws(YiwangError) -> EdgeConfiguration {
-        var settings = EdgeConfiguration(nodeID: "", hubURL: "", dataDirectory: "", datasets: [])
+        var settings = EdgeConfiguration(nodeID: "", hubURL: "", dataDirectory: "")
         try reader.read(into: &settings, file: file, environment: environment, flags: flags)
         try settings.readReferencedFiles(configFile: file)
         try settings.validate(file: file)

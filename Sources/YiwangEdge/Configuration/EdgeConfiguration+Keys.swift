@@ -18,10 +18,14 @@ extension EdgeConfiguration {
         },
         .text("data_dir", .path, doc: "Directory for the node's database (edge.sqlite).") { $0.dataDirectory = $1 },
         ConfigKey(
-            "datasets", .list, doc: "Comma-separated datasets this node holds; writes to any other are refused."
+            "datasets", .list,
+            doc: "Comma-separated datasets this node holds, of those the province grants it; default: every "
+                + "dataset the topology grants the node (learnt from the hub, kept in edge.sqlite)."
         ) { (settings, input) throws(ConfigProblem) in settings.datasets = try input.list() },
-        ConfigKey("policies", .mapping, layers: .file, doc: "Merge policy per dataset: lww or siblings.") {
-            (settings, input) throws(ConfigProblem) in
+        ConfigKey(
+            "policies", .mapping, layers: .file,
+            doc: "Merge policy expected per dataset (lww or siblings); the province's is used, a difference reported."
+        ) { (settings, input) throws(ConfigProblem) in
             for (dataset, text) in try input.mapping() {
                 guard let policy = MergePolicy(rawValue: text) else {
                     throw ConfigProblem("policy of '\(dataset)' must be lww or siblings")

@@ -56,10 +56,14 @@ public struct EdgeConfiguration: Sendable, Hashable {
     /// 0 picks a free port (logged with the "listening" line).
     public var listenPort: Int = 0
     public var dataDirectory: String
-    /// The datasets this node holds; writes to any other are refused.
-    public var datasets: [String]
-    /// Merge policy per dataset (default `lww`).
+    /// The datasets this node holds, narrowed to what the province grants it; nil (the default): every
+    /// dataset the province grants it (`DatasetPlan`). Writes to any other are refused.
+    public var datasets: [String]?
+    /// The policies this node expects per dataset: checked against the province's, never used for merging
+    /// (a difference is reported and the province's policy is used).
     public var policies: [String: MergePolicy] = [:]
+    /// How often the node asks the hub for its grants again after an answer, in milliseconds.
+    public var grantsRefreshMs: Int64 = 5 * 60_000
     /// Largest record value accepted, in bytes.
     public var maxValueBytes: Int = Validation.defaultMaxValueBytes
     /// Largest bulk request body accepted, in bytes.
@@ -71,7 +75,7 @@ public struct EdgeConfiguration: Sendable, Hashable {
     /// Where `appCredentials` is read from, once all layers are applied; nil once read.
     public var appCredentialsFile: String?
 
-    public init(nodeID: String, hubURL: String, dataDirectory: String, datasets: [String]) {
+    public init(nodeID: String, hubURL: String, dataDirectory: String, datasets: [String]? = nil) {
         self.nodeID = nodeID
         self.hubURL = hubURL
         self.dataDirectory = dataDirectory
@@ -98,10 +102,18 @@ public struct EdgeConfiguration: Sendable, Hashable {
                 "listening on \(listenHost), not a loopback address, needs application credentials: "
                     + "set app_credentials_file (yiwangctl app-credential create), or listen on 127.0.0.1")
         }
-        guard !datasets.isEmpty else { throw bad("datasets", "required: list at least one dataset") }
-        for dataset in datasets {
-            do { try Validation.dataset(dataset, field: "datasets") } catch { throw bad("datasets", error.message) }
+        if let datasets {
+            guard !datasets.isEmpty else {
+                throw bad("datasets", "lists no dataset: list at least one, or leave it out to hold what the province grants")
+            }
+            for dataset in datasets {
+                do { try Validation.dataset(dataset, field: "datasets") } catch { throw bad("datasets", error.message) }
+            }
         }
+        for dataset in policies.keys.sorted() {
+            do { try Validation.dataset(dataset, field: "policies") } catch { throw bad("policies", error.message) }
+        }
+        guard grantsRefreshMs >= 1_000 else { throw bad("grants_refresh", "must be at least 1s") }
         guard uplink.maxBatchChanges >= 1 else { throw bad("batch_max_changes", "must be at least 1") }
         guard uplink.maxBatchBytes >= 1024 else { throw bad("batch_max_bytes", "must be at least 1024") }
         guard uplink.heartbeatIntervalMs >= 100 else { throw bad("heartbeat", "must be at least 100ms") }

@@ -25,15 +25,19 @@ public final class DownlinkService: Service, Sendable {
     let settings: Settings
     let backoff: Backoff
     let logger: Logger
+    /// The province's policies: no page is merged before they are known, nor one with a dataset they lack.
+    /// nil: the store's policies as they stand (tests of the downlink alone).
+    let grants: ProvinceGrants?
     let metrics = EdgeMetrics()
     /// Feed pages refused since start (a cursor moving back or past the head without the hub's reset).
     let refusedPages = Atomic<Int>(0)
 
     public init(
         configuration: EdgeConfiguration, store: EdgeStore, transport: any DownlinkTransport,
-        settings: Settings = Settings(), logger: Logger
+        settings: Settings = Settings(), grants: ProvinceGrants? = nil, logger: Logger
     ) {
         self.nodeID = configuration.nodeID
+        self.grants = grants
         self.store = store
         self.transport = transport
         self.settings = settings
@@ -53,6 +57,7 @@ public final class DownlinkService: Service, Sendable {
         var failures = 0
         var more = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            guard await policiesKnown() else { continue }
             do {
                 guard let hasMore = try await pullOnce(wait: !more) else { break }  // shutting down
                 more = hasMore
@@ -70,6 +75,22 @@ public final class DownlinkService: Service, Sendable {
             }
         }
         logger.info("downlink stopped")
+    }
+
+    /// Whether the province's policies are known; if not, waits (a second, or until they arrive) and says no:
+    /// merging the feed with a policy the province did not give could pick another winner than the hub.
+    private func policiesKnown() async -> Bool {
+        guard let grants, !grants.plan.policiesConfirmed else { return true }
+        logger.debug("downlink waits for the province's grants")
+        let bell = grants.confirmedBell
+        _ = await cancelWhenGracefulShutdown { () async -> Bool in await bell.wait(timeoutMs: 1_000) }
+        return grants.plan.policiesConfirmed
+    }
+
+    /// The datasets of `versions` the province's grants give no policy for (empty without `grants`).
+    func withoutPolicy(_ versions: [Version]) -> [String] {
+        guard let plan = grants?.plan else { return [] }
+        return Set(versions.map(\.dataset)).filter { plan.policy(for: $0) == nil }.sorted()
     }
 
     /// One pull and its application; returns whether the hub has more, or nil when shutting down.
@@ -96,6 +117,15 @@ public final class DownlinkService: Service, Sendable {
                 metadata: ["yiwang.since": .stringConvertible(since), "yiwang.cursor": .stringConvertible(cursor)])
         }
         let versions = try VersionListCodec.decode(response.body)
+        let unknown = withoutPolicy(versions)
+        guard unknown.isEmpty else {
+            // Not merged with a guessed policy: the grants are fetched again, and the page pulled again after.
+            grants?.refreshBell.ring()
+            throw YiwangError(
+                code: .unknownDataset, field: "dataset",
+                message: "the hub's feed carries dataset(s) [\(unknown.joined(separator: ", "))] that its grants for "
+                    + "this node give no policy; asking for the grants again")
+        }
         guard
             let applied = try await store.applyDownlink(
                 versions, from: since, to: cursor, head: response.head ?? cursor)

@@ -55,7 +55,8 @@ public struct CurlDownlinkTransport: DownlinkTransport {
             defer { clients.giveBack(client) }
             let result = Result { () throws(YiwangError) -> FeedResponse in
                 let response = try client.sendBlocking(
-                    method: "GET", url: target, headers: [("X-Yiwang-Node", node)])
+                    method: "GET", url: target,
+                    headers: [("X-Yiwang-Node", node), (ProtocolVersion.header, ProtocolVersion.current.description)])
                 return FeedResponse(
                     status: response.status, body: response.body,
                     cursor: response.header("X-Yiwang-Cursor").flatMap { Int64($0) },

@@ -35,8 +35,9 @@ extension EdgeRoutes {
         let uplink = status.snapshot
         let now = store.nowMs()  // the hub's time, as the commit times are
         let clockNote = store.referenceClock?.skewMs.flatMap { ClockReference.skewDescription($0) }
+        let grants = self.grants.snapshot
         var status = EdgeStatus(
-            nodeId: store.nodeID, datasets: configuration.datasets, backlog: summary.backlog,
+            nodeId: store.nodeID, datasets: grants.plan.datasets, backlog: summary.backlog,
             oldestPendingMs: summary.oldestPendingMs,
             oldestPendingAgeMs: summary.oldestPendingMs.map { max(0, now.saturatingSubtract($0)) },
             lastSyncMs: uplink.lastContactMs ?? summary.lastSyncMs, hubReachable: uplink.hubReachable,
@@ -46,6 +47,7 @@ extension EdgeRoutes {
             downlink: DownlinkStatus(try store.downlinkSummary(), nowMs: now))
         status.oldestQuarantinedAgeMs = summary.oldestQuarantinedMs.map { max(0, now.saturatingSubtract($0)) }
         status.clock = clockNote
+        status.grants = GrantsStatus(grants, nowMs: now)
         return .json(status)
     }
 

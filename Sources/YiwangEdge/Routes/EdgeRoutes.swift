@@ -13,21 +13,27 @@ public struct EdgeRoutes: Sendable {
     let store: EdgeStore
     let status: UplinkStatus
     let metricsText: @Sendable () -> [UInt8]
-    let datasets: Set<String>
+    /// Which datasets take writes (`DatasetPlan.admit`), as the province's grants say.
+    let grants: ProvinceGrants
     let metrics = EdgeMetrics()
 
     static let actorHeader = HTTPField.Name("X-Actor")!
 
-    /// - Parameter metricsText: renders `GET /metrics` (the Prometheus registry the executable bootstrapped).
+    /// - Parameters:
+    ///   - grants: the node's datasets and policies; by default the store's stored grants and `configuration`.
+    ///   - metricsText: renders `GET /metrics` (the Prometheus registry the executable bootstrapped).
     public init(
-        configuration: EdgeConfiguration, store: EdgeStore, status: UplinkStatus,
+        configuration: EdgeConfiguration, store: EdgeStore, status: UplinkStatus, grants: ProvinceGrants? = nil,
         metricsText: @escaping @Sendable () -> [UInt8] = { [] }
     ) {
         self.configuration = configuration
         self.store = store
         self.status = status
+        self.grants =
+            grants ?? ProvinceGrants(
+                configuration: configuration, store: store,
+                logger: Logger(label: "yiwang-edge", factory: { _ in SwiftLogNoOpLogHandler() }))
         self.metricsText = metricsText
-        self.datasets = Set(configuration.datasets)
     }
 
     /// A router with every route and the JSON error middleware. Each route sits in the group of the access it
@@ -102,7 +108,7 @@ public struct EdgeRoutes: Sendable {
     func dataset(_ context: EdgeRequestContext) throws(YiwangError) -> String {
         guard let dataset = context.parameters.get("dataset") else { throw .invalidField("dataset", "missing") }
         try Validation.dataset(dataset)
-        guard datasets.contains(dataset) else { throw .unknownDataset(dataset) }
+        try grants.plan.admit(dataset, node: store.nodeID)
         return dataset
     }
 

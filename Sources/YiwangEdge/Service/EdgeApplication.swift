@@ -10,11 +10,12 @@ import YiwangStore
 /// whose service group shuts the HTTP server down first (no new writes), then the uplink (which finishes
 /// the batch in flight).
 public enum EdgeApplication {
-    /// Opens the store and assembles the application. `transport` defaults to libcurl against the hub.
+    /// Opens the store and assembles the application. `transport` defaults to libcurl against the hub, as do
+    /// `grantsTransport` (`GET /v1/grants`) and the downlink's.
     /// `notifier` tells systemd when the node is ready, that it is alive, and when it stops.
     public static func make(
         configuration: EdgeConfiguration, transport: (any SyncTransport)? = nil,
-        metricsText: @escaping @Sendable () -> [UInt8] = { [] },
+        grantsTransport: (any GrantsTransport)? = nil, metricsText: @escaping @Sendable () -> [UInt8] = { [] },
         notifier: SystemdNotifier = SystemdNotifier(environment: [:]), logger: Logger
     ) throws(YiwangError) -> some ApplicationProtocol {
         try configuration.validate()
@@ -23,9 +24,17 @@ public enum EdgeApplication {
         // The node runs on the hub's time, measured on every exchange (README "Clocks").
         let clock = HubReferencedClock(local: EdgeWallClock(), elapsed: SystemElapsedClock())
         let store = try EdgeStore(
-            directory: configuration.dataDirectory, nodeID: configuration.nodeID, policies: configuration.policies,
-            wallClock: clock, logger: logger)
+            directory: configuration.dataDirectory, nodeID: configuration.nodeID, wallClock: clock, logger: logger)
         if let saved = try store.savedClockReference(bootID: SystemElapsedClock.bootID) { clock.restore(saved) }
+        // The province's datasets and policies: the stored copy now, the hub's answer as soon as it comes.
+        let grants = ProvinceGrants(configuration: configuration, store: store, logger: logger)
+        let grantsService = GrantsService(
+            configuration: configuration, grants: grants,
+            transport: grantsTransport
+                ?? CurlGrantsTransport(
+                    url: CurlGrantsTransport.grantsURL(hubURL: configuration.hubURL),
+                    configuration: configuration.transport.curl),
+            logger: logger)
         let status = UplinkStatus()
         let transport =
             transport ?? CurlSyncTransport(url: configuration.syncURL, configuration: configuration.transport.curl)
@@ -36,8 +45,9 @@ public enum EdgeApplication {
             transport: CurlDownlinkTransport(
                 url: DownlinkService.changesURL(hubURL: configuration.hubURL),
                 configuration: configuration.transport.downlinkCurl),
-            logger: logger)
-        let routes = EdgeRoutes(configuration: configuration, store: store, status: status, metricsText: metricsText)
+            grants: grants, logger: logger)
+        let routes = EdgeRoutes(
+            configuration: configuration, store: store, status: status, grants: grants, metricsText: metricsText)
         let serverLogger = logger
         return Application(
             router: routes.router(),
@@ -45,7 +55,7 @@ public enum EdgeApplication {
                 address: .hostname(configuration.listenHost, port: configuration.listenPort),
                 serverName: "yiwang-edge"),
             services: [
-                uplink, downlink,
+                uplink, grantsService, downlink,
                 SystemdWatchdogService(notifier: notifier, component: "edge store", logger: logger) {
                     (try? store.summary()) != nil
                 },

@@ -20,6 +20,7 @@ public enum HubRoutes {
     /// would have no role, and `HubRouteAccessTests` fails for it.
     public static func router(hub: ProvinceHub) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
+        router.middlewares.add(ProtocolHeaderMiddleware())  // outermost: on every answer, errors and 404s too
         router.middlewares.add(YiwangErrorMiddleware())
         let security = hub.configuration.security
         let limiter = NodeRateLimiter(rate: security.rateLimitBatchesPerSecond, burst: security.rateLimitBurst)
@@ -34,6 +35,7 @@ public enum HubRoutes {
 
         batches.post("/v1/sync") { request, context in try await sync(request, node: context.identity?.name, hub: hub) }
         nodes.get("/v1/changes") { request, context in try await changes(request, context: context, hub: hub) }
+        nodes.get("/v1/grants") { _, context in try grants(context: context, hub: hub) }
         HubSecurityRoutes.add(to: readers, hub: hub)
         readers.get("/v1/nodes") { _, _ in Response.rawJSON(bytes: try await hub.report().jsonBytes()) }
         readers.get("/v1/nodes/:id") { _, context in

@@ -49,8 +49,16 @@ public final class HubMetrics: Sendable {
     }
 
     /// Refreshes the per-node gauges from a fresh report: `yiwang_node_state{node,state}` is 1 for the node's
-    /// current state and 0 for the others; `yiwang_node_data_age_seconds{node}` is -1 when unknown.
+    /// current state and 0 for the others; `yiwang_node_data_age_seconds{node}` is -1 when unknown;
+    /// `yiwang_hub_nodes_by_protocol{version}` counts the nodes whose last batch was in that version (0 for a
+    /// version this hub reads that no node uses, so a finished rollout shows 0 on the old one).
     func refresh(from report: ConnectivityReport) {
+        var byProtocol = Dictionary(uniqueKeysWithValues: ProtocolVersion.accepted.map { (Int($0.rawValue), 0) })
+        for version in report.nodes.compactMap(\.protocolVersion) { byProtocol[version, default: 0] += 1 }
+        for (version, count) in byProtocol {
+            Metrics.Gauge(label: "yiwang_hub_nodes_by_protocol", dimensions: [("version", "\(version)")], factory: factory)
+                .record(count)
+        }
         for node in report.nodes {
             for state in ConnectivityState.allCases {
                 Metrics.Gauge(label: "yiwang_node_state", dimensions: [("node", node.id), ("state", state.rawValue)],

@@ -12,6 +12,9 @@ enum EdgeMeta {
     static let clockSkewMs = "clock_skew_ms"
     static let clockAnchorMs = "clock_anchor_ms"
     static let clockBootID = "clock_boot_id"
+    /// The province's grants for this node (`NodeGrants` as JSON) and when they arrived.
+    static let provinceGrants = "province_grants"
+    static let provinceGrantsAtMs = "province_grants_at_ms"
 
     static func createTable(_ db: Database) throws {
         try db.execute(sql: "CREATE TABLE meta(name TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID")

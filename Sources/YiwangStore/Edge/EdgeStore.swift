@@ -15,8 +15,9 @@ public final class EdgeStore: Sendable {
     let wallClock: any WallClock
     /// The node's hybrid logical clock; its last reading is persisted with every write.
     let clock: Mutex<HybridLogicalClock>
-    /// How each dataset resolves concurrent versions (default `lww`).
-    let policies: [String: MergePolicy]
+    /// How each dataset resolves concurrent versions: the province's, set by the application from the grants
+    /// (`usePolicies`) before the downlink merges anything; a local write dominates its record and uses none.
+    let policies: Mutex<[String: MergePolicy]>
     let writeGroup: Mutex<GroupCommit<[LocalWrite], Result<[Version?], YiwangError>>?> = Mutex(nil)
     /// Rung after every commit that appended outbox entries, so the uplink wakes up.
     public let commitBell = Doorbell()
@@ -32,7 +33,7 @@ public final class EdgeStore: Sendable {
         self.nodeID = nodeID
         self.logger = logger
         self.wallClock = wallClock
-        self.policies = policies
+        self.policies = Mutex(policies)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let path = (directory as NSString).appendingPathComponent("edge.sqlite")
@@ -72,7 +73,14 @@ public final class EdgeStore: Sendable {
         return migrator
     }
 
-    func policy(for dataset: String) -> MergePolicy { policies[dataset] ?? .lww }
+    /// The policy merges of `dataset` use; `lww` only for a dataset no policy was given for (a store used
+    /// without the application's grants, as in tests: the edge's downlink never merges such a dataset).
+    func policy(for dataset: String) -> MergePolicy { policies.withLock { $0[dataset] } ?? .lww }
+
+    /// Replaces the merge policies (the province's, whenever its grants change).
+    public func usePolicies(_ policies: [String: MergePolicy]) {
+        self.policies.withLock { $0 = policies }
+    }
 
     /// The stored state of one record, or nil.
     public func record(dataset: String, key: String) throws(YiwangError) -> RecordState? {

@@ -58,6 +58,11 @@ enum HubSchema {
                     ALTER TABLE nodes ADD COLUMN oldest_quarantined_ms INTEGER;
                     """)
         }
+        migrator.registerMigration("v5-node-protocols") { db in
+            // The protocol version of each node's last batch (README "Upgrade"): a new table, so no row of a
+            // large hub is rewritten.
+            try NodeProtocolTable.createTable(db)
+        }
         return migrator
     }
 }

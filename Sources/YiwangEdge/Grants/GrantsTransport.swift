@@ -1,0 +1,59 @@
+import Foundation
+import YiwangCore
+import YiwangHTTP
+
+/// What the node needs from the network to learn its grants: one `GET /v1/grants` of the hub.
+/// Transport failures throw `YiwangError` with code `.transport`.
+public protocol GrantsTransport: Sendable {
+    func fetchGrants(node: String) async throws(YiwangError) -> (status: Int, body: [UInt8])
+}
+
+/// The production grants transport: libcurl, its own connection (a long-poll of the downlink never holds it).
+public struct CurlGrantsTransport: GrantsTransport {
+    public let url: String
+    let client: CurlHTTPClient
+
+    public init(url: String, configuration: CurlHTTPClient.Configuration) {
+        self.url = url
+        self.client = CurlHTTPClient(configuration: configuration)
+    }
+
+    /// The hub's grants URL for a node whose hub base URL is `hubURL`.
+    public static func grantsURL(hubURL: String) -> String {
+        (hubURL.hasSuffix("/") ? String(hubURL.dropLast()) : hubURL) + "/v1/grants"
+    }
+
+    public func fetchGrants(node: String) async throws(YiwangError) -> (status: Int, body: [UInt8]) {
+        let response = try await client.send(
+            method: "GET", url: url,
+            headers: [("X-Yiwang-Node", node), (ProtocolVersion.header, ProtocolVersion.current.description)])
+        return (response.status, response.body)
+    }
+}
+
+/// Reading the hub's answer to `GET /v1/grants`: nothing in it is used before it is checked.
+enum GrantsAnswer {
+    /// Largest answer body accepted (4096 datasets with their policies fit many times over).
+    static let maxBodyBytes = 1 << 20
+
+    /// The grants in a hub's answer for `node`, validated; else an error saying what was wrong with it.
+    static func decode(status: Int, body: [UInt8], node: String) throws(YiwangError) -> NodeGrants {
+        guard status == 200 else {
+            let reason = UplinkService.reason(status: status, body: body)
+            if status == 404 {
+                throw .unavailable("the hub does not serve /v1/grants (\(reason)): is it older than this node?")
+            }
+            throw .unavailable("the hub answered \(status) to a grants request: \(reason)")
+        }
+        guard body.count <= maxBodyBytes else {
+            throw .invalidField("grants", "the hub's grants answer is over \(maxBodyBytes) bytes")
+        }
+        let grants: NodeGrants
+        do {
+            grants = try JSONCoding.decoder.decode(NodeGrants.self, from: Data(body))
+        } catch {
+            throw .invalidField("grants", "the hub's grants answer is not {\"node\",\"datasets\",\"policies\"} JSON")
+        }
+        return try grants.validated(for: node)
+    }
+}
