@@ -1,18 +1,6 @@
-import Synchronization
+import YiwangTesting
 import Testing
 import YiwangCore
-
-/// Clocks the test moves by hand: a local wall clock (which may be hours off, or jump) and an elapsed one.
-final class ManualClocks: WallClock, ElapsedClock {
-    private let state: Mutex<(wall: Int64, elapsed: Int64)>
-    init(wall: Int64, elapsed: Int64 = 1_000) { state = Mutex((wall, elapsed)) }
-    func nowMs() -> Int64 { state.withLock { $0.wall } }
-    func elapsedMs() -> Int64 { state.withLock { $0.elapsed } }
-    /// Time passes: both clocks move.
-    func pass(ms: Int64) { state.withLock { $0.wall += ms; $0.elapsed += ms } }
-    /// The wall clock is set (NTP, an operator, a VM resumed): only it moves.
-    func jump(ms: Int64) { state.withLock { $0.wall += ms } }
-}
 
 @Suite struct ClockReferenceTests {
     let hub: Int64 = 1_800_000_000_000
@@ -28,32 +16,32 @@ final class ManualClocks: WallClock, ElapsedClock {
     }
 
     @Test func aNodeTwoHoursAheadRunsOnTheHubsTimeAndSaysSo() {
-        let local = ManualClocks(wall: hub + twoHours)
+        let local = ManualClock(hub + twoHours)
         let clock = HubReferencedClock(local: local, elapsed: local)
         #expect(clock.nowMs() == hub + twoHours, "before the first exchange: the local clock")
         let sent = clock.elapsedMs()
-        local.pass(ms: 40)
+        local.advance(ms: 40)
         clock.measure(hubMs: hub + 20, sentElapsedMs: sent)
         #expect(clock.nowMs() == hub + 40)
-        local.pass(ms: 5_000)
+        local.advance(ms: 5_000)
         #expect(clock.nowMs() == hub + 5_040)
         #expect(clock.skewMs == twoHours)
         #expect(ClockReference.skewDescription(clock.skewMs ?? 0)?.hasPrefix("clock 2h ahead of the hub") == true)
     }
 
     @Test func aJumpOfTheLocalClockDoesNotMoveTheNodesTime() {
-        let local = ManualClocks(wall: hub)
+        let local = ManualClock(hub)
         let clock = HubReferencedClock(local: local, elapsed: local)
         clock.measure(hubMs: hub, sentElapsedMs: clock.elapsedMs())
         local.jump(ms: -twoHours)
-        local.pass(ms: 1_000)
+        local.advance(ms: 1_000)
         #expect(clock.nowMs() == hub + 1_000)
         #expect(clock.skewMs == -twoHours, "the jump shows at once in the skew, before the next exchange")
         #expect(ClockReference.skewDescription(-twoHours)?.hasPrefix("clock 2h behind the hub") == true)
     }
 
     @Test func aSavedReferenceIsUsedUntilTheFirstExchange() {
-        let local = ManualClocks(wall: hub + twoHours)
+        let local = ManualClock(hub + twoHours)
         let clock = HubReferencedClock(local: local, elapsed: local)
         clock.restore(ClockReference(anchorMs: nil, skewMs: twoHours))
         #expect(clock.nowMs() == hub)

@@ -33,7 +33,7 @@ import YiwangTesting
 
     @Test(.timeLimit(.minutes(1))) func reusedSequencesAreReissuedAboveTheHubsHighWater() async throws {
         try await withTemporaryDirectory { dir in
-            let clock = ManualWallClock()
+            let clock = ManualClock(1_700_000_000_000)
             let store = try openStore(dir, clock: clock)
             // Written after a restore: seqs 2...4, while the hub holds 1...6 of the node's earlier life.
             _ = try await store.apply([put("a"), put("x", #"{"n":1}"#), put("x", #"{"n":2}"#), put("y")])

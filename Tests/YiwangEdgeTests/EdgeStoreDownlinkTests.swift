@@ -15,7 +15,7 @@ import YiwangTesting
 
     @Test(.timeLimit(.minutes(1))) func receivedVersionsAreMergedButNeverSentBack() async throws {
         try await withTemporaryDirectory { dir in
-            let clock = ManualWallClock()
+            let clock = ManualClock(1_700_000_000_000)
             let store = try openStore(dir, clock: clock)
             // A version from 2 s in the future (another node's clock is ahead): the clock follows it.
             let received = Self.remote(key: "k", counter: 3, wallMs: clock.nowMs() + 2_000)

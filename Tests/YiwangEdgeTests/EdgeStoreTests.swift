@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import YiwangCore
 import YiwangStore
+import YiwangTesting
 
 @Suite("Edge store")
 struct EdgeStoreTests {
@@ -60,7 +61,7 @@ struct EdgeStoreTests {
     @Test("the HLC never goes backwards across reopen, even when the wall clock does", .timeLimit(.minutes(1)))
     func hlcAcrossReopen() async throws {
         try await withTemporaryDirectory { dir in
-            let clock = ManualWallClock(1_800_000_000_000)
+            let clock = ManualClock(1_800_000_000_000)
             let first: Version
             do {
                 let store = try openStore(dir, clock: clock)
@@ -115,7 +116,7 @@ struct EdgeStoreTests {
     @Test("a failing request in a group rolls back alone", .timeLimit(.minutes(1)))
     func failingRequestRollsBackAlone() async throws {
         try await withTemporaryDirectory { dir in
-            let clock = ManualWallClock(1_700_000_000_000)
+            let clock = ManualClock(1_700_000_000_000)
             let store = try openStore(dir, clock: clock)
             // A version from a node whose clock is an hour ahead makes a later local write refuse (clock ahead).
             _ = try await store.mergeRemote(
@@ -150,7 +151,7 @@ struct EdgeStoreTests {
     @Test("acknowledge, quarantine, requeue, rewind and prune", .timeLimit(.minutes(1)))
     func ackQuarantineRequeueRewind() async throws {
         try await withTemporaryDirectory { dir in
-            let clock = ManualWallClock()
+            let clock = ManualClock(1_700_000_000_000)
             let store = try openStore(dir, clock: clock)
             _ = try await store.apply((1...10).map { put("k\($0)") })
             let rejection = SyncAck.Rejection(seq: 4, error: "invalid_field", message: "bad key")

@@ -5,15 +5,6 @@ import YiwangCore
 import YiwangStore
 import YiwangTesting
 
-/// A wall clock the test sets by hand.
-final class ManualWallClock: WallClock, Sendable {
-    private let ms: Mutex<Int64>
-    init(_ ms: Int64 = 1_700_000_000_000) { self.ms = Mutex(ms) }
-    func nowMs() -> Int64 { ms.withLock { $0 } }
-    func set(_ value: Int64) { ms.withLock { $0 = value } }
-    func advance(_ delta: Int64) { ms.withLock { $0 += delta } }
-}
-
 let testLogger: Logger = {
     var logger = Logger(label: "yiwang-edge-tests")
     logger.logLevel = .critical

@@ -5,7 +5,7 @@ import YiwangEdge
 import YiwangHTTP
 
 /// An in-process stand-in for the hub's `POST /v1/sync`, with the hub's sequencing rules (high water, gap
-/// answer, per-change rejection), switchable down, and able to refuse whole batches.
+/// answer, per-change rejection, skip marks), switchable down, and able to refuse whole batches.
 final class FakeHub: SyncTransport, Sendable {
     struct State {
         var highWater: UInt64 = 0
@@ -28,6 +28,8 @@ final class FakeHub: SyncTransport, Sendable {
         var hostileAcks: [[UInt8]] = []
         /// Added to the high water of the next honest answer only (an ack beyond what was sent).
         var overAcknowledgeOnce: UInt64 = 0
+        /// Sequences the node marked as never sent (skip marks) and the hub took: refused, recorded.
+        var skipped: [UInt64] = []
     }
 
     let state = Mutex(State())
@@ -55,6 +57,10 @@ final class FakeHub: SyncTransport, Sendable {
                 let ack = SyncAck(
                     highWater: state.highWater, expectedSeq: state.highWater + 1, rejected: [], hubClockMs: 0)
                 return (200, Self.encode(ack))
+            }
+            if batch.skip != nil, batch.firstSeq == state.highWater + 1 {
+                state.skipped.append(batch.firstSeq)  // as the hub's batch plan: recorded as refused, held through
+                state.highWater = batch.firstSeq
             }
             var rejected: [SyncAck.Rejection] = []
             for change in batch.changes where change.seq == state.highWater + 1 {

@@ -64,4 +64,30 @@ struct LiveQuarantineTests {
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
         #expect(drop.stdout.contains("\"auditSeq\" : 1") || drop.stdout.contains("\"auditSeq\":1"))
     }
+
+    /// Needs the hub's side of protocol 2 (the batch plan takes the skip mark); against a hub without it the
+    /// node stays pinned at the refused seq and this test times out draining.
+    @Test("a change the hub refuses as a whole batch is skipped: later writes still reach the hub", .timeLimit(.minutes(1)))
+    func refusedWholeDoesNotPinTheNode() async throws {
+        let dir = try TemporaryDirectory(prefix: "yiwang-skip")
+        defer { dir.remove() }
+        // A hub that takes at most 1 KiB a request: a batch holding the big change is refused whole (413).
+        let hub = try await LiveHub.start(in: dir, extra: ["--max-body-bytes", "1024"])
+        let edge = try await LiveEdge.start(in: dir, hubURL: hub.baseURL)
+        let client = LiveClient()
+        #expect(try await client.put(edge.baseURL, key: "before", value: "{}") == 200)
+        #expect(try await client.waitDrained(edge.baseURL))
+        let noise = (0..<4_000).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()  // incompressible
+        #expect(try await client.put(edge.baseURL, key: "big", value: "{\"blob\":\"\(noise)\"}") == 200)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline, try await client.status(edge.baseURL)["quarantined"] as? Int != 1 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await client.put(edge.baseURL, key: "after", value: "{}") == 200)
+        #expect(try await client.waitDrained(edge.baseURL, seconds: 20), "pinned at the refused change")
+        #expect((try await client.json("\(hub.baseURL)/v1/records/population/after")).isEmpty == false)
+        let held = (try await client.json("\(edge.baseURL)/v1/quarantine"))["quarantined"] as? [[String: Any]]
+        #expect(held?.count == 1 && held?.first?["seq"] as? Int == 2, "still held at the node, requeueable")
+        #expect(await edge.process.stop(SIGTERM) == 0)
+    }
 }

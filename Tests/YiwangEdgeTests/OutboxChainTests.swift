@@ -17,7 +17,7 @@ import YiwangTesting
 
     @Test(.timeLimit(.minutes(1))) func chainSurvivesPruningAndFindsEachTamperCase() async throws {
         try await withTemporaryDirectory { dir in
-            let clock = ManualWallClock()
+            let clock = ManualClock(1_700_000_000_000)
             let store = try openStore(dir, clock: clock)
             _ = try await store.apply((1...10).map { put("k\($0)") })
             try await store.applyAck(highWater: 6, rejected: [], nowMs: clock.nowMs())

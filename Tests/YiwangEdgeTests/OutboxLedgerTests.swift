@@ -11,7 +11,7 @@ import YiwangTesting
 @Suite struct OutboxLedgerTests {
     /// Ten entries; 1...4 and 6 acknowledged and pruned, 5 quarantined in between (so the prune has two runs).
     static func prunedStore(_ dir: TemporaryDirectory) async throws -> String {
-        let clock = ManualWallClock()
+        let clock = ManualClock(1_700_000_000_000)
         let store = try openStore(dir, clock: clock)
         _ = try await store.apply((1...10).map { put("k\($0)") })
         let rejection = SyncAck.Rejection(seq: 5, error: "invalid_field", message: "refused")
@@ -76,7 +76,7 @@ import YiwangTesting
     /// verifying while it is written, acknowledged and pruned on.
     @Test(.timeLimit(.minutes(1))) func fileFromBeforeTheLedgerIsMigrated() async throws {
         try await withTemporaryDirectory { dir in
-            let clock = ManualWallClock()
+            let clock = ManualClock(1_700_000_000_000)
             do {
                 let store = try openStore(dir, clock: clock)
                 _ = try await store.apply((1...6).map { put("k\($0)") })

@@ -73,6 +73,36 @@ struct UplinkServiceTests {
         #expect(hub.snapshot.lastReport?.backlog == 0)
     }
 
+    @Test("the heartbeat interval runs on the injected clock, not in real time", .timeLimit(.minutes(1)))
+    func heartbeatOnTheInjectedClock() async throws {
+        let hub = FakeHub()
+        let clock = ManualClock()
+        try await withTemporaryDirectory { dir in
+            var configuration = EdgeConfiguration(
+                nodeID: "430100", hubURL: "http://127.0.0.1:9", dataDirectory: dir.path, datasets: ["population"])
+            configuration.uplink.heartbeatIntervalMs = 5_000
+            let store = try openStore(dir)
+            let uplink = UplinkService(
+                configuration: configuration, store: store, transport: hub, status: UplinkStatus(), logger: testLogger,
+                clock: clock)
+            let group = ServiceGroup(configuration: .init(services: [uplink], logger: testLogger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                #expect(try await eventually { hub.snapshot.heartbeats == 1 && clock.sleeping == 1 })
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(hub.snapshot.heartbeats == 1, "no heartbeat before the clock moves")
+                clock.advance(ms: 4_999)
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(hub.snapshot.heartbeats == 1)
+                clock.advance(ms: 1)
+                #expect(try await eventually { hub.snapshot.heartbeats == 2 })
+                #expect(hub.snapshot.lastReport?.clockMs == clock.nowMs(), "the report carries the injected time")
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+
     @Test("hub down: the backlog grows, then drains when the hub is back", .timeLimit(.minutes(1)))
     func hubDown() async throws {
         let hub = FakeHub()
@@ -120,7 +150,9 @@ struct UplinkServiceTests {
         #expect(hub.snapshot.applied.keys.sorted() == [1, 3, 4])
     }
 
-    @Test("a batch refused whole is halved until the bad change is alone, then quarantined", .timeLimit(.minutes(1)))
+    @Test(
+        "a batch refused whole is halved until the bad change is alone, quarantined, skipped; later writes reach the hub",
+        .timeLimit(.minutes(1)))
     func refusedBatch() async throws {
         let hub = FakeHub()
         hub.set { $0.refuseBatchKeys = ["poison"] }
@@ -129,9 +161,45 @@ struct UplinkServiceTests {
             #expect(try await eventually { try store.summary().quarantined == 1 })
             #expect(try store.quarantined().first?.seq == 11)
             #expect(try store.quarantined().first?.reason?.contains("malformed_batch") == true)
-            #expect(try await eventually { try store.summary().ackedThrough == 10 })
+            // The skip mark moves the hub past seq 11: the node is not pinned, later writes arrive.
+            _ = try await store.apply(put("after"))
+            #expect(try await eventually { try store.summary().ackedThrough == 12 })
+            #expect(try store.summary().quarantined == 1, "still held here, visible in /v1/quarantine")
+            // Requeued after a fix, the change goes out under a new sequence.
+            hub.set { $0.refuseBatchKeys = [] }
+            #expect(try await store.requeue(seq: 11) == 13)
+            #expect(try await eventually { try store.summary().ackedThrough == 13 })
         }
-        #expect(hub.snapshot.applied.count == 10)
+        let state = hub.snapshot
+        #expect(state.skipped == [11])
+        #expect(state.applied.keys.sorted() == Array(1...10) + [12, 13])
+        #expect(state.applied[13]?.version.key == "poison")
+    }
+
+    @Test("after a restart, a change quarantined here that the hub never took is skipped, not a wall", .timeLimit(.minutes(1)))
+    func quarantinedBeforeRestart() async throws {
+        let hub = FakeHub()
+        try await withTemporaryDirectory { dir in
+            let store = try openStore(dir)
+            _ = try await store.apply([put("a"), put("refused"), put("c")])
+            try await store.applyAck(highWater: 1, rejected: [], nowMs: store.nowMs())
+            try await store.quarantine(seq: 2, reason: "malformed_batch: refused before the restart")
+            hub.set { $0.highWater = 1 }
+            let configuration = EdgeConfiguration(
+                nodeID: "430100", hubURL: "http://127.0.0.1:9", dataDirectory: dir.path, datasets: ["population"])
+            let uplink = UplinkService(
+                configuration: configuration, store: store, transport: hub, status: UplinkStatus(), logger: testLogger)
+            let group = ServiceGroup(configuration: .init(services: [uplink], logger: testLogger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                #expect(try await eventually { try store.summary().ackedThrough == 3 })
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(try store.summary().quarantined == 1)
+        }
+        #expect(hub.snapshot.skipped == [2])
+        #expect(hub.snapshot.applied.keys.sorted() == [3])
     }
 
     @Test("graceful shutdown finishes the batch in flight and records its acknowledgement", .timeLimit(.minutes(1)))

@@ -6,14 +6,6 @@ import YiwangHub
 import YiwangStore
 import YiwangTesting
 
-/// A wall clock the test moves by hand.
-final class ManualClock: WallClock {
-    private let now: Mutex<Int64>
-    init(_ start: Int64 = 1_800_000_000_000) { now = Mutex(start) }
-    func nowMs() -> Int64 { now.withLock { $0 } }
-    func advance(ms: Int64) { now.withLock { $0 += ms } }
-}
-
 enum Fixtures {
     static let city = "430100"
     static let county = "430121"

@@ -98,7 +98,7 @@ public final class DownlinkService: Service, Sendable {
         let since = try store.downlinkCursor()
         guard let response = try await fetch(since: since, wait: wait ? settings.waitSeconds : 0) else { return nil }
         guard response.status == 200 else {
-            let reason = UplinkLoop.reason(status: response.status, body: response.body)
+            let reason = UplinkService.reason(status: response.status, body: response.body)
             throw YiwangError.unavailable("the hub answered \(response.status) to a pull: \(reason)")
         }
         if response.cursor == nil && response.body.isEmpty { return true }  // a resync rang: pull again from 0

@@ -39,7 +39,7 @@ enum GrantsAnswer {
     /// The grants in a hub's answer for `node`, validated; else an error saying what was wrong with it.
     static func decode(status: Int, body: [UInt8], node: String) throws(YiwangError) -> NodeGrants {
         guard status == 200 else {
-            let reason = UplinkLoop.reason(status: status, body: body)
+            let reason = UplinkService.reason(status: status, body: body)
             if status == 404 {
                 throw .unavailable("the hub does not serve /v1/grants (\(reason)): is it older than this node?")
             }

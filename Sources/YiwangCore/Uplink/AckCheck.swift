@@ -1,5 +1,3 @@
-import YiwangCore
-
 /// How far the node believes its hub's acknowledgement (issue 13, class 3): an ack may acknowledge only
 /// entries this node actually sent. Pure logic, so the rules are tested without a network.
 ///
@@ -8,14 +6,20 @@ import YiwangCore
 /// - `highWater` past what was sent: only what was sent is acknowledged (so the entries really sent are not
 ///   resent forever), and the ack is reported as an error.
 /// - a rejection of a sequence outside the batch or above the trusted high water: ignored, reported.
-struct AckCheck {
+public struct AckCheck: Sendable, Hashable {
     /// The highest sequence this node put in a batch to the hub since it started, or had acknowledged before.
-    var sentThrough: UInt64
+    public var sentThrough: UInt64
     /// The batch the ack answers: its first sequence and its last (nil for a heartbeat).
-    var firstSeq: UInt64
-    var lastSeq: UInt64?
+    public var firstSeq: UInt64
+    public var lastSeq: UInt64?
 
-    enum Verdict: Equatable {
+    public init(sentThrough: UInt64, firstSeq: UInt64, lastSeq: UInt64?) {
+        self.sentThrough = sentThrough
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+    }
+
+    public enum Verdict: Hashable, Sendable {
         /// Rewind to `expectedSeq`: everything before it is held by the hub.
         case rewind(expectedSeq: UInt64)
         /// Record `highWater` (and the rejections kept); `problem` says what was not believed, if anything.
@@ -24,7 +28,7 @@ struct AckCheck {
         case refuse(String)
     }
 
-    func check(_ ack: SyncAck) -> Verdict {
+    public func check(_ ack: SyncAck) -> Verdict {
         guard Millis.wallRange.contains(ack.hubClockMs) else {
             return .refuse("the hub's acknowledgement carries hubClockMs \(ack.hubClockMs), outside 0...year 9999")
         }
