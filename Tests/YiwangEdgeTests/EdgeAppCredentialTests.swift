@@ -84,8 +84,8 @@ import YiwangTesting
             let delete = try await client.execute(
                 uri: uri, method: .delete, headers: Self.headers(token: Self.batchToken, actor: "clerk-7"))
             #expect(delete.status == .forbidden)
-            #expect(try store.record(dataset: "population", key: "k1") == nil)
-            #expect(try store.record(dataset: "population", key: "k2") == nil)
+            #expect(try await store.record(dataset: "population", key: "k1") == nil)
+            #expect(try await store.record(dataset: "population", key: "k2") == nil)
 
             let own = try await client.execute(
                 uri: uri, method: .put, headers: Self.headers(token: Self.portalToken, actor: "clerk-7"), body: body)
@@ -99,7 +99,7 @@ import YiwangTesting
                 headers: Self.headers(token: Self.batchToken, actor: "import"),
                 body: ByteBuffer(string: #"{"key":"k2","value":{"b":2}}"#))
             #expect(imported.status == .ok)
-            #expect(try store.record(dataset: "population", key: "k2") != nil)
+            #expect(try await store.record(dataset: "population", key: "k2") != nil)
         }
     }
 

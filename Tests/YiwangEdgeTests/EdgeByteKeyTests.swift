@@ -49,7 +49,7 @@ import YiwangTesting
                 let body = try json(response)
                 #expect(body["puts"] as? Int == 1 && body["deletes"] as? Int == 0 && body["unchanged"] as? Int == 1)
             }
-            #expect(try store.record(dataset: "population", key: Self.decomposed + "-2") == nil)
+            #expect(try await store.record(dataset: "population", key: Self.decomposed + "-2") == nil)
         }
     }
 
@@ -64,11 +64,11 @@ import YiwangTesting
                 value: "{\"from\":\"430200\"}")
             _ = try await store.mergeRemote(remote)
             _ = try await store.apply([put(Self.precomposed), put(Self.decomposed)])
-            let precomposed = try #require(try store.record(dataset: "population", key: Self.precomposed))
-            let decomposed = try #require(try store.record(dataset: "population", key: Self.decomposed))
+            let precomposed = try #require(try await store.record(dataset: "population", key: Self.precomposed))
+            let decomposed = try #require(try await store.record(dataset: "population", key: Self.decomposed))
             #expect(precomposed.vector.description == "430100:1")
             #expect(decomposed.vector.description == "430100:2,430200:1")
-            #expect(try store.digest(dataset: "population").records == 2)
+            #expect(try await store.digest(dataset: "population").records == 2)
         }
     }
 
@@ -111,7 +111,7 @@ import YiwangTesting
                 let error = try Self.error(response)
                 #expect(error.field == "body")
             }
-            #expect(try store.summary().highestSeq == 0)  // nothing written, nothing replaced
+            #expect(try await store.summary().highestSeq == 0)  // nothing written, nothing replaced
         }
     }
 
@@ -133,7 +133,7 @@ import YiwangTesting
                     #expect(response.status == .badRequest, "\(line)")
                 }
             }
-            #expect(try store.summary().highestSeq == 0)
+            #expect(try await store.summary().highestSeq == 0)
             try await client.execute(
                 uri: "/v1/records/population/k", method: .put, headers: actor,
                 body: ByteBuffer(string: #"{"a":"\ud83d\ude00"}"#)
@@ -142,7 +142,7 @@ import YiwangTesting
                 uri: "/v1/records/population", method: .post, headers: actor,
                 body: ByteBuffer(string: #"{"key":"\ud83d\ude00","value":{}}"#)
             ) { response in #expect(response.status == .ok) }
-            #expect(try store.record(dataset: "population", key: "\u{1F600}") != nil)
+            #expect(try await store.record(dataset: "population", key: "\u{1F600}") != nil)
         }
     }
 }

@@ -21,9 +21,9 @@ import YiwangTesting
             let lying = Self.remote(key: "k", vector: ["430100": 1 << 40, "430200": 2])
             let applied = try #require(try await store.applyDownlink([honest, lying], from: 0, to: 2, head: 2))
             #expect(applied.applied == 1 && applied.refused == 1)
-            #expect(try store.record(dataset: "population", key: "k") == nil)
-            #expect(try store.record(dataset: "population", key: "h") != nil)
-            #expect(try store.downlinkSummary().lastError?.contains("beyond its own outbox") == true)
+            #expect(try await store.record(dataset: "population", key: "k") == nil)
+            #expect(try await store.record(dataset: "population", key: "h") != nil)
+            #expect(try await store.downlinkSummary().lastError?.contains("beyond its own outbox") == true)
 
             // The lie would have made this node's next write of k look obsolete to everyone who merged it.
             let write = try #require(try await store.apply(put("k", #"{"from":"city"}"#)))
@@ -42,19 +42,19 @@ import YiwangTesting
             #expect(outcome.superseded == [2])  // x@2 was overwritten here by x@3: its state travels as x@3
             #expect(outcome.reissued == [3: 7, 4: 8])
             #expect(outcome.ackThrough == 6)
-            let x = try #require(try store.outboxEntry(seq: 7)?.change.version)
+            let x = try #require(try await store.outboxEntry(seq: 7)?.change.version)
             #expect(x.key == "x" && x.value == #"{"n":2}"# && x.vector == VersionVector(["430100": 7]))
-            #expect(try store.record(dataset: "population", key: "x")?.winner == x)
-            #expect(try store.outboxEntry(seq: 3)?.status == .requeued)
-            #expect(try store.summary().highestSeq == 8)
+            #expect(try await store.record(dataset: "population", key: "x")?.winner == x)
+            #expect(try await store.outboxEntry(seq: 3)?.status == .requeued)
+            #expect(try await store.summary().highestSeq == 8)
 
             try await store.applyAck(highWater: 6, rejected: [], nowMs: clock.nowMs())
-            #expect(try store.summary().backlog == 2)  // 7 and 8, still to send
-            #expect(try store.nextBatch(from: 7, maxChanges: 10, maxBytes: 1 << 20).entries.map(\.seq) == [7, 8])
+            #expect(try await store.summary().backlog == 2)  // 7 and 8, still to send
+            #expect(try await store.nextBatch(from: 7, maxChanges: 10, maxBytes: 1 << 20).entries.map(\.seq) == [7, 8])
             // Idempotent: the same answer again changes nothing.
             let again = try await store.reissue(reused: [2, 3, 4], batchLastSeq: 4, hubHighWater: 6)
             #expect(again.reissued.isEmpty)
-            #expect(try store.summary().highestSeq == 8)
+            #expect(try await store.summary().highestSeq == 8)
             #expect(try AuditFile.verify(path: dir.path + "/edge.sqlite").1.isIntact)
         }
     }

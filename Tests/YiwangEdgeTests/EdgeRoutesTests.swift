@@ -80,7 +80,7 @@ struct EdgeRoutesTests {
                 let body = try json(response)
                 #expect(body["key"] as? String == "a b/c%")
             }
-            #expect(try store.record(dataset: "population", key: "a b/c%") != nil)
+            #expect(try await store.record(dataset: "population", key: "a b/c%") != nil)
         }
     }
 
@@ -138,7 +138,7 @@ struct EdgeRoutesTests {
                 #expect(body["error"] is String)
                 #expect(body["message"] is String)
             }
-            #expect(try store.summary().highestSeq == 0)
+            #expect(try await store.summary().highestSeq == 0)
         }
     }
 
@@ -160,8 +160,8 @@ struct EdgeRoutesTests {
                 #expect(body["firstSeq"] as? Int == 1)
                 #expect(body["lastSeq"] as? Int == 301)
             }
-            #expect(try store.digest(dataset: "population").records == 300)
-            #expect(try store.record(dataset: "population", key: "k7")?.winner.value == "{\"i\":7,\"s\":\"a,b}\"}")
+            #expect(try await store.digest(dataset: "population").records == 300)
+            #expect(try await store.record(dataset: "population", key: "k7")?.winner.value == "{\"i\":7,\"s\":\"a,b}\"}")
         }
     }
 
@@ -184,7 +184,7 @@ struct EdgeRoutesTests {
                 #expect(json["field"] as? String == field)
                 #expect((json["message"] as? String)?.hasPrefix("line 3:") == true)
             }
-            #expect(try store.summary().highestSeq == 0)
+            #expect(try await store.summary().highestSeq == 0)
         }
     }
 
@@ -206,7 +206,7 @@ struct EdgeRoutesTests {
             try await client.execute(uri: "/v1/datasets/population/digest", method: .get) { response in
                 let body = try json(response)
                 #expect(body["records"] as? Int == 1)
-                #expect(body["digest"] as? String == (try store.digest(dataset: "population").hex))
+                #expect(body["digest"] as? String == (try await store.digest(dataset: "population").hex))
             }
             try await client.execute(uri: "/v1/datasets/medical/digest", method: .get) { response in
                 #expect(response.status == .notFound)
@@ -254,7 +254,7 @@ struct EdgeRoutesTests {
                     }
                 }
             }
-            #expect(try store.summary().backlog == 1)
+            #expect(try await store.summary().backlog == 1)
         }
     }
 }

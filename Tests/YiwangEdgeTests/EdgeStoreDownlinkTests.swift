@@ -21,18 +21,18 @@ import YiwangTesting
             let received = Self.remote(key: "k", counter: 3, wallMs: clock.nowMs() + 2_000)
             let applied = try await store.applyDownlink([received, received], from: 0, to: 7, head: 9)
             #expect(applied?.applied == 1 && applied?.ignored == 1 && applied?.conflicts == 0)
-            #expect(try store.record(dataset: "population", key: "k")?.winner == received)
-            let summary = try store.summary()
+            #expect(try await store.record(dataset: "population", key: "k")?.winner == received)
+            let summary = try await store.summary()
             #expect(summary.backlog == 0 && summary.highestSeq == 0, "a received version entered the outbox")
-            let downlink = try store.downlinkSummary()
+            let downlink = try await store.downlinkSummary()
             #expect(downlink.cursor == 7 && downlink.lag == 2 && downlink.lastPullMs == clock.nowMs())
 
             // A local edit after receiving it is causally later: its vector dominates, its HLC is greater.
             let edit = try #require(try await store.apply(put("k", #"{"from":"city"}"#)))
             #expect(edit.vector.compare(received.vector) == .after)
             #expect(edit.hlc > received.hlc)
-            #expect(try store.summary().backlog == 1)
-            #expect(try store.digest(dataset: "population").records == 1)
+            #expect(try await store.summary().backlog == 1)
+            #expect(try await store.digest(dataset: "population").records == 1)
         }
     }
 
@@ -43,7 +43,7 @@ import YiwangTesting
             let concurrent = Self.remote(key: "k", counter: 1, wallMs: 1)
             let applied = try await store.applyDownlink([concurrent], from: 0, to: 1, head: 1)
             #expect(applied?.conflicts == 1)
-            #expect(try store.record(dataset: "population", key: "k")?.winner.origin == "430100")
+            #expect(try await store.record(dataset: "population", key: "k")?.winner.origin == "430100")
         }
     }
 
@@ -55,8 +55,8 @@ import YiwangTesting
             let stale = try await store.applyDownlink(
                 [Self.remote(key: "k", counter: 1, wallMs: 1)], from: 5, to: 6, head: 6)
             #expect(stale == nil)
-            #expect(try store.downlinkCursor() == 0)
-            #expect(try store.record(dataset: "population", key: "k") == nil)
+            #expect(try await store.downlinkCursor() == 0)
+            #expect(try await store.record(dataset: "population", key: "k") == nil)
         }
     }
 }

@@ -14,12 +14,12 @@ struct EdgeStoreTests {
             let version = try #require(try await store.apply(put("k1", "{\"a\":1}")))
             #expect(version.vector == VersionVector(["430100": 1]))
             #expect(version.origin == "430100")
-            let state = try #require(try store.record(dataset: "population", key: "k1"))
+            let state = try #require(try await store.record(dataset: "population", key: "k1"))
             #expect(state.winner == version)
-            let entry = try #require(try store.outboxEntry(seq: 1))
+            let entry = try #require(try await store.outboxEntry(seq: 1))
             #expect(entry.change.version == version)
             #expect(entry.status == .pending)
-            let summary = try store.summary()
+            let summary = try await store.summary()
             #expect(summary.backlog == 1 && summary.highestSeq == 1 && summary.ackedThrough == 0)
 
             let second = try #require(try await store.apply(put("k1", "{\"a\":2}")))
@@ -35,11 +35,11 @@ struct EdgeStoreTests {
         try await withTemporaryDirectory { dir in
             let store = try openStore(dir)
             #expect(try await store.apply(.delete(dataset: "population", key: "nope", actor: "a")) == nil)
-            #expect(try store.summary().highestSeq == 0)
+            #expect(try await store.summary().highestSeq == 0)
             _ = try await store.apply(put("k"))
             let tombstone = try #require(try await store.apply(.delete(dataset: "population", key: "k", actor: "a")))
             #expect(tombstone.isTombstone)
-            #expect(try store.record(dataset: "population", key: "k")?.isDeleted == true)
+            #expect(try await store.record(dataset: "population", key: "k")?.isDeleted == true)
             #expect(try await store.apply(.delete(dataset: "population", key: "k", actor: "a")) == nil)
         }
     }
@@ -54,7 +54,7 @@ struct EdgeStoreTests {
             let reopened = try openStore(dir)
             let version = try #require(try await reopened.apply(put("k9")))
             #expect(version.vector.counter(for: "430100") == 6)
-            #expect(try reopened.summary().highestSeq == 6)
+            #expect(try await reopened.summary().highestSeq == 6)
         }
     }
 
@@ -94,8 +94,8 @@ struct EdgeStoreTests {
             let seqs = Set(versions.map { $0.vector.counter(for: "430100") })
             #expect(seqs == Set(1...400))
             let reopened = try openStore(dir)
-            #expect(try reopened.digest(dataset: "population").records == 400)
-            let batch = try reopened.nextBatch(from: 1, maxChanges: 1000, maxBytes: 1 << 30)
+            #expect(try await reopened.digest(dataset: "population").records == 400)
+            let batch = try await reopened.nextBatch(from: 1, maxChanges: 1000, maxBytes: 1 << 30)
             #expect(batch.entries.map(\.seq) == Array(1...400))
             #expect(batch.backlog == 400)
         }
@@ -108,8 +108,8 @@ struct EdgeStoreTests {
             let writes = (0..<2000).map { put("bulk-\($0)", "{\"i\":\($0)}") }
             let versions = try await store.apply(writes)
             #expect(versions.compactMap { $0 }.count == 2000)
-            #expect(try store.summary().highestSeq == 2000)
-            #expect(try store.digest(dataset: "population").records == 2000)
+            #expect(try await store.summary().highestSeq == 2000)
+            #expect(try await store.digest(dataset: "population").records == 2000)
         }
     }
 
@@ -127,10 +127,10 @@ struct EdgeStoreTests {
             await #expect(throws: YiwangError.self) {
                 _ = try await store.apply([put("ok-1"), put("future")])
             }
-            #expect(try store.summary().highestSeq == 0)
-            #expect(try store.record(dataset: "population", key: "ok-1") == nil)
+            #expect(try await store.summary().highestSeq == 0)
+            #expect(try await store.record(dataset: "population", key: "ok-1") == nil)
             #expect(try await store.apply(put("ok-2")) != nil)
-            #expect(try store.summary().highestSeq == 1)
+            #expect(try await store.summary().highestSeq == 1)
         }
     }
 
@@ -140,11 +140,11 @@ struct EdgeStoreTests {
             let store = try openStore(dir)
             let big = "{\"s\":\"" + String(repeating: "x", count: 1000) + "\"}"
             _ = try await store.apply((0..<50).map { put("b\($0)", big) })
-            #expect(try store.nextBatch(from: 1, maxChanges: 10, maxBytes: 1 << 20).entries.count == 10)
-            let byBytes = try store.nextBatch(from: 5, maxChanges: 100, maxBytes: 5000)
+            #expect(try await store.nextBatch(from: 1, maxChanges: 10, maxBytes: 1 << 20).entries.count == 10)
+            let byBytes = try await store.nextBatch(from: 5, maxChanges: 100, maxBytes: 5000)
             #expect(byBytes.entries.map(\.seq) == [5, 6, 7, 8])
             #expect(byBytes.oldestAfterBatchMs != nil)
-            #expect(try store.nextBatch(from: 51, maxChanges: 10, maxBytes: 5000).entries.isEmpty)
+            #expect(try await store.nextBatch(from: 51, maxChanges: 10, maxBytes: 5000).entries.isEmpty)
         }
     }
 
@@ -156,9 +156,9 @@ struct EdgeStoreTests {
             _ = try await store.apply((1...10).map { put("k\($0)") })
             let rejection = SyncAck.Rejection(seq: 4, error: "invalid_field", message: "bad key")
             try await store.applyAck(highWater: 6, rejected: [rejection], nowMs: clock.nowMs())
-            var summary = try store.summary()
+            var summary = try await store.summary()
             #expect(summary.ackedThrough == 6 && summary.backlog == 4 && summary.quarantined == 1)
-            let quarantined = try store.quarantined()
+            let quarantined = try await store.quarantined()
             #expect(quarantined.map(\.seq) == [4])
             #expect(quarantined[0].reason == "invalid_field: bad key")
 
@@ -166,21 +166,21 @@ struct EdgeStoreTests {
             #expect(newSeq == 11)
             var requeued = quarantined[0].change.version
             requeued.vector = requeued.vector.setting("430100", to: 11)  // this node's counter is its sequence
-            #expect(try store.outboxEntry(seq: 11)?.change.version == requeued)
-            #expect(try store.outboxEntry(seq: 4)?.status == .requeued)
+            #expect(try await store.outboxEntry(seq: 11)?.change.version == requeued)
+            #expect(try await store.outboxEntry(seq: 4)?.status == .requeued)
             await #expect(throws: YiwangError.self) { _ = try await store.requeue(seq: 4) }
 
             // The hub lost everything after 2 (restored from a backup): entries 3... are pending again.
             try await store.applyAck(highWater: 2, rejected: [], nowMs: clock.nowMs())
-            summary = try store.summary()
+            summary = try await store.summary()
             #expect(summary.ackedThrough == 2)
             #expect(summary.backlog == 8)  // 3, 5...11 (4 stays requeued)
-            #expect(try store.nextBatch(from: 3, maxChanges: 100, maxBytes: 1 << 20).entries.first?.seq == 3)
+            #expect(try await store.nextBatch(from: 3, maxChanges: 100, maxBytes: 1 << 20).entries.first?.seq == 3)
 
             try await store.applyAck(highWater: 11, rejected: [], nowMs: clock.nowMs())
             #expect(try await store.prune(ackedBeforeMs: clock.nowMs()) == 0)  // within retention
             #expect(try await store.prune(ackedBeforeMs: clock.nowMs() + 1) == 10)
-            #expect(try store.summary().backlog == 0)
+            #expect(try await store.summary().backlog == 0)
         }
     }
 
@@ -191,19 +191,19 @@ struct EdgeStoreTests {
                 let store = try openStore(dir)
                 _ = try await store.apply((1...5).map { put("k\($0)") })
                 try await store.quarantine(seq: 2, reason: "refused whole")
-                #expect(try store.summary().backlog == 4)
+                #expect(try await store.summary().backlog == 4)
                 try await store.quarantine(seq: 2, reason: "again")  // already quarantined: no change
-                #expect(try store.summary().backlog == 4)
+                #expect(try await store.summary().backlog == 4)
             }
             let store = try openStore(dir)
-            #expect(try store.summary().backlog == 4)
-            #expect(try store.nextBatch(from: 1, maxChanges: 10, maxBytes: 1 << 20).backlog == 4)
+            #expect(try await store.summary().backlog == 4)
+            #expect(try await store.nextBatch(from: 1, maxChanges: 10, maxBytes: 1 << 20).backlog == 4)
             try await store.applyAck(highWater: 5, rejected: [], nowMs: 1)
-            #expect(try store.summary().backlog == 0)
+            #expect(try await store.summary().backlog == 0)
             _ = try await store.requeue(seq: 2)
-            #expect(try store.summary().backlog == 1)
+            #expect(try await store.summary().backlog == 1)
             try await store.applyAck(highWater: 3, rejected: [], nowMs: 2)  // rewind: 4, 5, 6 pending again
-            #expect(try store.summary().backlog == 3)
+            #expect(try await store.summary().backlog == 3)
         }
     }
 }

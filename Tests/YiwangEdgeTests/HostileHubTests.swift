@@ -29,11 +29,11 @@ struct HostileHubTests {
         try await withUplink(hub, status: status) { store in
             _ = try await store.apply([put("a"), put("b")])
             #expect(try await eventually(20) { hub.snapshot.hostileAcks.isEmpty })
-            #expect(try store.summary().ackedThrough <= 2)
+            #expect(try await store.summary().ackedThrough <= 2)
             // Once the hub answers honestly, everything written reaches it, numbered as written.
             _ = try await store.apply(put("c"))
-            #expect(try await eventually(20) { try store.summary().ackedThrough == 3 })
-            let summary = try store.summary()
+            #expect(try await eventually(20) { try await store.summary().ackedThrough == 3 })
+            let summary = try await store.summary()
             #expect(summary.highestSeq == 3 && summary.backlog == 0)
         }
         #expect(Set(hub.snapshot.applied.keys) == [1, 2, 3])
@@ -50,7 +50,7 @@ struct HostileHubTests {
         try await withUplink(hub, maxBatchChanges: 5, status: status) { store in
             _ = try await store.apply((0..<10).map { put("k\($0)") })
             #expect(try await eventually(15) { hub.snapshot.applied.count == 10 })
-            #expect(try await eventually(15) { try store.summary().ackedThrough == 10 })
+            #expect(try await eventually(15) { try await store.summary().ackedThrough == 10 })
         }
         #expect(Set(hub.snapshot.applied.keys) == Set(1...10))
         #expect(status.snapshot.refusedAcks >= 1)
@@ -96,14 +96,14 @@ struct HostileFeedTests {
             let service = DownlinkService(
                 configuration: configuration, store: store, transport: feed, logger: testLogger)
             _ = try await service.pullOnce(wait: false)
-            #expect(try store.downlinkCursor() == 10)
+            #expect(try await store.downlinkCursor() == 10)
             for _ in 0..<4 {
                 await #expect(throws: YiwangError.self) { _ = try await service.pullOnce(wait: false) }
-                #expect(try store.downlinkCursor() == 10)
+                #expect(try await store.downlinkCursor() == 10)
             }
             #expect(service.refusedPages.load(ordering: .relaxed) == 4)
             _ = try await service.pullOnce(wait: false)
-            #expect(try store.downlinkCursor() == 3)
+            #expect(try await store.downlinkCursor() == 3)
         }
     }
 }

@@ -93,10 +93,10 @@ struct ProvinceGrantsTests {
                 dataset: dataset, key: "shared", vector: VersionVector([origin: 1]), hlc: HLCTimestamp(wallMs: ms),
                 origin: origin, actor: "clerk", operation: .put, value: "{\"by\":\"\(origin)\"}")
             _ = try await store.applyDownlink(
-                [version], from: try store.downlinkCursor(), to: try store.downlinkCursor() + 1,
-                head: try store.downlinkCursor() + 1)
+                [version], from: try await store.downlinkCursor(), to: try await store.downlinkCursor() + 1,
+                head: try await store.downlinkCursor() + 1)
         }
-        return try #require(try store.record(dataset: dataset, key: "shared")).visible.count
+        return try #require(try await store.record(dataset: dataset, key: "shared")).visible.count
     }
 
     @Test("without --datasets a node takes no write until it learns its grants, then holds exactly them",
@@ -245,8 +245,8 @@ struct ProvinceGrantsTests {
                 logger: testLogger)
             try await node.service.refreshOnce()
             await #expect(throws: YiwangError.self) { _ = try await downlink.pullOnce(wait: false) }
-            #expect(try node.store.downlinkCursor() == 0, "the page is pulled again, not skipped")
-            #expect(try node.store.record(dataset: "education", key: "e1") == nil)
+            #expect(try await node.store.downlinkCursor() == 0, "the page is pulled again, not skipped")
+            #expect(try await node.store.record(dataset: "education", key: "e1") == nil)
         }
     }
 }

@@ -38,13 +38,13 @@ func withUplink(
 }
 
 /// Polls `condition` until it holds or `seconds` pass.
-func eventually(_ seconds: Double = 30, _ condition: () throws -> Bool) async throws -> Bool {
+func eventually(_ seconds: Double = 30, _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
-        if try condition() { return true }
+        if try await condition() { return true }
         try await Task.sleep(for: .milliseconds(10))
     }
-    return try condition()
+    return try await condition()
 }
 
 @Suite("Uplink")
@@ -55,8 +55,8 @@ struct UplinkServiceTests {
         try await withUplink(hub) { store in
             _ = try await store.apply((0..<120).map { put("k\($0)") })
             for i in 0..<30 { _ = try await store.apply(put("single\(i)")) }
-            #expect(try await eventually { try store.summary().ackedThrough == 150 })
-            #expect(try store.summary().backlog == 0)
+            #expect(try await eventually { try await store.summary().ackedThrough == 150 })
+            #expect(try await store.summary().backlog == 0)
         }
         let state = hub.snapshot
         #expect(state.applied.count == 150 && state.appliedTwice.isEmpty)
@@ -109,11 +109,11 @@ struct UplinkServiceTests {
         hub.set { $0.down = true }
         try await withUplink(hub) { store in
             _ = try await store.apply((0..<80).map { put("k\($0)") })
-            #expect(try await eventually { try store.summary().lastError?.contains("transport") == true })
-            #expect(try store.summary().backlog == 80)
+            #expect(try await eventually { try await store.summary().lastError?.contains("transport") == true })
+            #expect(try await store.summary().backlog == 80)
             hub.set { $0.down = false }
-            #expect(try await eventually { try store.summary().ackedThrough == 80 })
-            #expect(try store.summary().lastError == nil)
+            #expect(try await eventually { try await store.summary().ackedThrough == 80 })
+            #expect(try await store.summary().lastError == nil)
         }
         #expect(hub.snapshot.applied.count == 80)
     }
@@ -123,14 +123,14 @@ struct UplinkServiceTests {
         let hub = FakeHub()
         try await withUplink(hub) { store in
             _ = try await store.apply((0..<60).map { put("k\($0)") })
-            #expect(try await eventually { try store.summary().ackedThrough == 60 })
+            #expect(try await eventually { try await store.summary().ackedThrough == 60 })
             hub.set {
                 $0.highWater = 0  // restored from an empty backup
                 $0.applied = [:]
             }
             _ = try await store.apply(put("after"))
             #expect(try await eventually { hub.snapshot.applied.count == 61 })
-            #expect(try await eventually { try store.summary().ackedThrough == 61 })
+            #expect(try await eventually { try await store.summary().ackedThrough == 61 })
         }
         #expect(hub.snapshot.appliedTwice.isEmpty)
     }
@@ -142,10 +142,10 @@ struct UplinkServiceTests {
         try await withUplink(hub) { store in
             _ = try await store.apply([put("a"), put("bad"), put("c")])
             _ = try await store.apply(put("d"))
-            #expect(try await eventually { try store.summary().ackedThrough == 4 })
-            let summary = try store.summary()
+            #expect(try await eventually { try await store.summary().ackedThrough == 4 })
+            let summary = try await store.summary()
             #expect(summary.quarantined == 1 && summary.backlog == 0)
-            #expect(try store.quarantined().first?.change.version.key == "bad")
+            #expect(try await store.quarantined().first?.change.version.key == "bad")
         }
         #expect(hub.snapshot.applied.keys.sorted() == [1, 3, 4])
     }
@@ -158,17 +158,17 @@ struct UplinkServiceTests {
         hub.set { $0.refuseBatchKeys = ["poison"] }
         try await withUplink(hub, maxBatchChanges: 16) { store in
             _ = try await store.apply((0..<10).map { put("k\($0)") } + [put("poison")])
-            #expect(try await eventually { try store.summary().quarantined == 1 })
-            #expect(try store.quarantined().first?.seq == 11)
-            #expect(try store.quarantined().first?.reason?.contains("malformed_batch") == true)
+            #expect(try await eventually { try await store.summary().quarantined == 1 })
+            #expect(try await store.quarantined().first?.seq == 11)
+            #expect(try await store.quarantined().first?.reason?.contains("malformed_batch") == true)
             // The skip mark moves the hub past seq 11: the node is not pinned, later writes arrive.
             _ = try await store.apply(put("after"))
-            #expect(try await eventually { try store.summary().ackedThrough == 12 })
-            #expect(try store.summary().quarantined == 1, "still held here, visible in /v1/quarantine")
+            #expect(try await eventually { try await store.summary().ackedThrough == 12 })
+            #expect(try await store.summary().quarantined == 1, "still held here, visible in /v1/quarantine")
             // Requeued after a fix, the change goes out under a new sequence.
             hub.set { $0.refuseBatchKeys = [] }
             #expect(try await store.requeue(seq: 11) == 13)
-            #expect(try await eventually { try store.summary().ackedThrough == 13 })
+            #expect(try await eventually { try await store.summary().ackedThrough == 13 })
         }
         let state = hub.snapshot
         #expect(state.skipped == [11])
@@ -192,11 +192,11 @@ struct UplinkServiceTests {
             let group = ServiceGroup(configuration: .init(services: [uplink], logger: testLogger))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                #expect(try await eventually { try store.summary().ackedThrough == 3 })
+                #expect(try await eventually { try await store.summary().ackedThrough == 3 })
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
-            #expect(try store.summary().quarantined == 1)
+            #expect(try await store.summary().quarantined == 1)
         }
         #expect(hub.snapshot.skipped == [2])
         #expect(hub.snapshot.applied.keys.sorted() == [3])
@@ -221,7 +221,7 @@ struct UplinkServiceTests {
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
-            #expect(try store.summary().ackedThrough == 10)
+            #expect(try await store.summary().ackedThrough == 10)
             #expect(hub.snapshot.received == 1)
         }
     }

@@ -55,7 +55,7 @@ import YiwangTesting
         }
 
         func pull(_ replica: Replica, limit: Int) async throws -> Bool {
-            let since = try replica.store.downlinkCursor()
+            let since = try await replica.store.downlinkCursor()
             let page = try await hub.feedPage(node: replica.node, since: since, datasets: grants, limit: limit)
             _ = try await replica.store.applyDownlink(page.versions, from: since, to: page.cursor, head: page.head)
             return page.more
@@ -93,7 +93,7 @@ import YiwangTesting
         for dataset in Self.policies.keys.sorted() {
             let expected = try await hub.digest(dataset: dataset)
             for replica in replicas {
-                let digest = try replica.store.digest(dataset: dataset)
+                let digest = try await replica.store.digest(dataset: dataset)
                 #expect(
                     digest == expected,
                     "seed \(seed) schedule \(schedule): \(replica.node) diverges on \(dataset); YIWANG_SEED=\(seed)"

@@ -95,7 +95,7 @@ public final class DownlinkService: Service, Sendable {
 
     /// One pull and its application; returns whether the hub has more, or nil when shutting down.
     func pullOnce(wait: Bool) async throws -> Bool? {
-        let since = try store.downlinkCursor()
+        let since = try await store.downlinkCursor()
         guard let response = try await fetch(since: since, wait: wait ? settings.waitSeconds : 0) else { return nil }
         guard response.status == 200 else {
             let reason = UplinkService.reason(status: response.status, body: response.body)

@@ -8,7 +8,7 @@ extension EdgeRoutes {
     /// `POST /v1/downlink/resync`: the next pull starts again from the beginning of the hub's feed.
     /// Answers `{"resync":true,"previousCursor":N}`.
     func resyncDownlink() async throws -> Response {
-        let previous = try store.downlinkCursor()
+        let previous = try await store.downlinkCursor()
         try await store.resetDownlink()
         return .rawJSON(ResyncAnswer(previousCursor: previous).json)
     }

@@ -24,14 +24,14 @@ extension EdgeRoutes {
         return .json(answer)
     }
 
-    func digest(_ context: EdgeRequestContext) throws -> Response {
+    func digest(_ context: EdgeRequestContext) async throws -> Response {
         let dataset = try dataset(context)
-        let digest = try store.digest(dataset: dataset)
+        let digest = try await store.digest(dataset: dataset)
         return .json(DigestBody(dataset: dataset, digest: digest))
     }
 
-    func statusResponse() throws -> Response {
-        let summary = try store.summary()
+    func statusResponse() async throws -> Response {
+        let summary = try await store.summary()
         let uplink = status.snapshot
         let now = store.nowMs()  // the hub's time, as the commit times are
         let clockNote = store.referenceClock?.skewMs.flatMap { ClockReference.skewDescription($0) }
@@ -44,15 +44,15 @@ extension EdgeRoutes {
             lastError: uplink.lastError ?? summary.lastError ?? clockNote, quarantined: summary.quarantined,
             highestSeq: summary.highestSeq, ackedThrough: summary.ackedThrough,
             hubClockOffsetMs: uplink.hubClockOffsetMs,
-            downlink: DownlinkStatus(try store.downlinkSummary(), nowMs: now))
+            downlink: DownlinkStatus(try await store.downlinkSummary(), nowMs: now))
         status.oldestQuarantinedAgeMs = summary.oldestQuarantinedMs.map { max(0, now.saturatingSubtract($0)) }
         status.clock = clockNote
         status.grants = GrantsStatus(grants, nowMs: now)
         return .json(status)
     }
 
-    func quarantineList() throws -> Response {
-        let entries = try store.quarantined()
+    func quarantineList() async throws -> Response {
+        let entries = try await store.quarantined()
         return .rawJSON(
             QuarantineBody.json(
                 entries.map {

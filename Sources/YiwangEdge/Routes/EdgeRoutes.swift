@@ -50,11 +50,11 @@ public struct EdgeRoutes: Sendable {
         let writers = group(.write)
         writers.put("/v1/records/:dataset/:key") { request, context in try await self.put(request, context) }
         writers.delete("/v1/records/:dataset/:key") { request, context in try await self.delete(request, context) }
-        apps.get("/v1/records/:dataset/:key") { request, context in try self.get(request, context) }
+        apps.get("/v1/records/:dataset/:key") { request, context in try await self.get(request, context) }
         writers.post("/v1/records/:dataset") { request, context in try await self.bulk(request, context) }
-        apps.get("/v1/status") { _, _ in try self.statusResponse() }
-        apps.get("/v1/datasets/:dataset/digest") { _, context in try self.digest(context) }
-        apps.get("/v1/quarantine") { _, _ in try self.quarantineList() }
+        apps.get("/v1/status") { _, _ in try await self.statusResponse() }
+        apps.get("/v1/datasets/:dataset/digest") { _, context in try await self.digest(context) }
+        apps.get("/v1/quarantine") { _, _ in try await self.quarantineList() }
         apps.post("/v1/quarantine/:seq/requeue") { _, context in try await self.requeue(context) }
         writers.post("/v1/quarantine/:seq/drop") { request, context in try await self.drop(request, context) }
         apps.post("/v1/downlink/resync") { _, _ in try await self.resyncDownlink() }
@@ -91,9 +91,9 @@ public struct EdgeRoutes: Sendable {
         return written(version)
     }
 
-    func get(_ request: Request, _ context: EdgeRequestContext) throws -> Response {
+    func get(_ request: Request, _ context: EdgeRequestContext) async throws -> Response {
         let (dataset, key) = try recordPath(context)
-        guard let state = try store.record(dataset: dataset, key: key) else { throw YiwangError.notFound("record") }
+        guard let state = try await store.record(dataset: dataset, key: key) else { throw YiwangError.notFound("record") }
         return .rawJSON(RecordJSON.record(dataset: dataset, key: key, state: state))
     }
 

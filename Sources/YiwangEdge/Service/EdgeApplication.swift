@@ -57,7 +57,7 @@ public enum EdgeApplication {
             services: [
                 uplink, grantsService, downlink,
                 SystemdWatchdogService(notifier: notifier, component: "edge store", logger: logger) {
-                    (try? store.summary()) != nil
+                    (try? await store.summary()) != nil
                 },
             ],
             onServerRunning: { channel in

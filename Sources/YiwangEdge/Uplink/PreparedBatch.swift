@@ -41,8 +41,8 @@ struct PreparedBatch: Sendable, Hashable {
     /// nothing follows.
     static func readAhead(
         _ ahead: ReadAhead, after previous: OutboxBatch, store: EdgeStore, maxBytes: Int, nowMs: Int64
-    ) throws(YiwangError) -> OutboxRead<PreparedBatch>? {
-        var next = try store.nextBatch(from: ahead.from, maxChanges: ahead.limit, maxBytes: maxBytes)
+    ) async throws(YiwangError) -> OutboxRead<PreparedBatch>? {
+        var next = try await store.nextBatch(from: ahead.from, maxChanges: ahead.limit, maxBytes: maxBytes)
         guard !next.entries.isEmpty else { return nil }
         next.backlog = next.backlog.saturatingSubtract(UInt64(ahead.sent))
         next.oldestPendingMs = previous.oldestAfterBatchMs

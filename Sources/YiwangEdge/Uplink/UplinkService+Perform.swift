@@ -9,10 +9,10 @@ extension UplinkService {
     func perform(_ action: UplinkAction<PreparedBatch>, keeper: inout ClockKeeper) async -> Event? {
         switch action {
         case .loadCursor:
-            do { return .cursorLoaded(ackedThrough: try store.ackedThrough()) } catch { return .failed(Self.failure(error)) }
+            do { return .cursorLoaded(ackedThrough: try await store.ackedThrough()) } catch { return .failed(Self.failure(error)) }
         case .prune(let before):
             do {
-                refreshQuarantineGauge()
+                await refreshQuarantineGauge()
                 let pruned = try await store.prune(ackedBeforeMs: before)
                 if pruned > 0 { logger.info("outbox pruned", metadata: ["yiwang.pruned": .stringConvertible(pruned)]) }
                 return .pruned
@@ -22,9 +22,9 @@ extension UplinkService {
             return .ackRecorded
         case .read(let from, let limit):
             do {
-                let batch = try store.nextBatch(from: from, maxChanges: limit, maxBytes: configuration.uplink.maxBatchBytes)
+                let batch = try await store.nextBatch(from: from, maxChanges: limit, maxBytes: configuration.uplink.maxBatchBytes)
                 updateGauges(batch)
-                let storedFrom = batch.entries.isEmpty ? try store.firstStoredSeq(atOrAfter: from) : nil
+                let storedFrom = batch.entries.isEmpty ? try await store.firstStoredSeq(atOrAfter: from) : nil
                 return .read(PreparedBatch(batch: batch).read(storedFrom: storedFrom))
             } catch { return .failed(Self.failure(error)) }
         case .send(let prepared, let sending):
@@ -59,7 +59,7 @@ extension UplinkService {
     func record(_ record: AckRecord) async -> UplinkFailure? {
         do {
             try await store.applyAck(highWater: record.through, rejected: record.rejected, nowMs: record.atMs)
-            if !record.rejected.isEmpty { refreshQuarantineGauge() }
+            if !record.rejected.isEmpty { await refreshQuarantineGauge() }
             return nil
         } catch { return Self.failure(error) }
     }
@@ -85,8 +85,8 @@ extension UplinkService {
             + "\(reissue.hubHighWater)"
     }
 
-    func refreshQuarantineGauge() {
-        if let summary = try? store.summary() { metrics.quarantined.record(Int64(summary.quarantined)) }
+    func refreshQuarantineGauge() async {
+        if let summary = try? await store.summary() { metrics.quarantined.record(Int64(summary.quarantined)) }
     }
 
     func updateGauges(_ batch: OutboxBatch) {

@@ -54,7 +54,7 @@ extension UplinkService {
                 ])
         case .quarantined(let seq, let reason):
             metrics.changesQuarantined.increment()
-            refreshQuarantineGauge()
+            await refreshQuarantineGauge()
             logger.warning(
                 "hub refused a batch of one change; quarantined here, a skip mark follows",
                 metadata: ["yiwang.batch.seq": .stringConvertible(seq), "yiwang.error": .string(reason)])

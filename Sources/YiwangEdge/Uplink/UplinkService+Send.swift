@@ -46,7 +46,7 @@ extension UplinkService {
     /// While batches fail: a small status-only heartbeat (if anything is pending or quarantined); its
     /// acknowledgement, nil when none was sent or the answer was not one.
     func sendStatus(firstSeq: UInt64, keeper: inout ClockKeeper) async -> SyncAck? {
-        guard let pending = try? store.summary(), pending.backlog > 0 || pending.quarantined > 0 else { return nil }
+        guard let pending = try? await store.summary(), pending.backlog > 0 || pending.quarantined > 0 else { return nil }
         let now = clock.nowMs()
         let report = NodeReport(
             backlog: pending.backlog, oldestPendingMs: pending.oldestPendingMs,
@@ -66,7 +66,7 @@ extension UplinkService {
     /// The batch after `previous`, read and encoded while the hub applies it; nil if none is asked or stored.
     private func readAhead(_ ahead: ReadAhead?, after previous: OutboxBatch) async -> OutboxRead<PreparedBatch>? {
         guard let ahead,
-            let next = try? PreparedBatch.readAhead(
+            let next = try? await PreparedBatch.readAhead(
                 ahead, after: previous, store: store, maxBytes: configuration.uplink.maxBatchBytes,
                 nowMs: clock.nowMs())
         else { return nil }

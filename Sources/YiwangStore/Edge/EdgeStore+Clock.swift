@@ -13,7 +13,7 @@ extension EdgeStore {
     /// The clock reference saved by `saveClockReference`; its anchor only if saved during this boot (the
     /// elapsed clock restarts at boot), else just the skew, so a restarted node is in the hub's time at once.
     public func savedClockReference(bootID: String?) throws(YiwangError) -> ClockReference? {
-        try read { db in
+        try readAtStart { db in
             guard let skew = try EdgeMeta.int(db, EdgeMeta.clockSkewMs) else { return nil }
             let savedBoot = try EdgeMeta.text(db, EdgeMeta.clockBootID)
             var anchor: Int64?

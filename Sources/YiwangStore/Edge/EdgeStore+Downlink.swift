@@ -38,12 +38,12 @@ extension EdgeMeta {
 
 extension EdgeStore {
     /// The hub feed sequence this node has applied through.
-    public func downlinkCursor() throws(YiwangError) -> Int64 {
-        try read { db in try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0 }
+    public func downlinkCursor() async throws(YiwangError) -> Int64 {
+        try await read { db in try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0 }
     }
 
-    public func downlinkSummary() throws(YiwangError) -> DownlinkSummary {
-        try read { db in
+    public func downlinkSummary() async throws(YiwangError) -> DownlinkSummary {
+        try await read { db in
             DownlinkSummary(
                 cursor: try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0,
                 head: try EdgeMeta.int(db, EdgeMeta.downlinkHead),

@@ -7,7 +7,7 @@ extension EdgeStore {
     /// restarted while the hub is unreachable still merges with the province's policies. nil when none were
     /// ever stored; a stored copy that no longer reads as valid grants for this node is an error.
     public func storedGrants() throws(YiwangError) -> (grants: NodeGrants, receivedAtMs: Int64)? {
-        let row = try read { db -> (String, Int64)? in
+        let row = try readAtStart { db -> (String, Int64)? in
             guard let text = try EdgeMeta.text(db, EdgeMeta.provinceGrants) else { return nil }
             return (text, try EdgeMeta.int(db, EdgeMeta.provinceGrantsAtMs) ?? 0)
         }

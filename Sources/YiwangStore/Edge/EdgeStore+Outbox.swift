@@ -3,14 +3,14 @@ import YiwangCore
 
 extension EdgeStore {
     /// The sequence the hub is known to hold through (its last high-water mark); the uplink sends from here + 1.
-    public func ackedThrough() throws(YiwangError) -> UInt64 {
-        try read { db in UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0) }
+    public func ackedThrough() async throws(YiwangError) -> UInt64 {
+        try await read { db in UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0) }
     }
 
     /// The next batch: consecutive entries from `firstSeq` (whatever their status, so a rewind resends
     /// them), bounded by count and bytes; empty when nothing is stored from `firstSeq` on.
-    public func nextBatch(from firstSeq: UInt64, maxChanges: Int, maxBytes: Int) throws(YiwangError) -> OutboxBatch {
-        try read { db in
+    public func nextBatch(from firstSeq: UInt64, maxChanges: Int, maxBytes: Int) async throws(YiwangError) -> OutboxBatch {
+        try await read { db in
             let entries = try OutboxTable.consecutive(db, from: firstSeq, maxChanges: maxChanges, maxBytes: maxBytes)
             let pending = try OutboxTable.pendingFigures(db)
             let after = try entries.last.map { try OutboxTable.oldestPending(db, after: $0.seq) } ?? pending.oldestMs
@@ -22,8 +22,8 @@ extension EdgeStore {
     }
 
     /// The lowest sequence still stored at or after `seq`, if any (to detect a rewind past pruned entries).
-    public func firstStoredSeq(atOrAfter seq: UInt64) throws(YiwangError) -> UInt64? {
-        try read { db in
+    public func firstStoredSeq(atOrAfter seq: UInt64) async throws(YiwangError) -> UInt64? {
+        try await read { db in
             try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM outbox WHERE seq >= ?", arguments: [Int64(clamping: seq)])
                 .map(UInt64.init)
         }
@@ -121,8 +121,8 @@ extension EdgeStore {
     }
 
     /// Quarantined entries, oldest first.
-    public func quarantined(limit: Int = 1000) throws(YiwangError) -> [OutboxEntry] {
-        try read { db in
+    public func quarantined(limit: Int = 1000) async throws(YiwangError) -> [OutboxEntry] {
+        try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT \(OutboxTable.columns) FROM outbox WHERE status = 'quarantined' ORDER BY seq LIMIT ?",
                 arguments: [max(1, limit)]
@@ -131,8 +131,8 @@ extension EdgeStore {
     }
 
     /// One outbox entry by sequence.
-    public func outboxEntry(seq: UInt64) throws(YiwangError) -> OutboxEntry? {
-        try read { db in try OutboxTable.fetch(db, seq: seq) }
+    public func outboxEntry(seq: UInt64) async throws(YiwangError) -> OutboxEntry? {
+        try await read { db in try OutboxTable.fetch(db, seq: seq) }
     }
 
     /// Records the uplink's last error (shown in status), without touching the cursors.
@@ -164,8 +164,8 @@ extension EdgeStore {
     }
 
     /// The figures of `GET /v1/status`.
-    public func summary() throws(YiwangError) -> OutboxSummary {
-        try read { db in
+    public func summary() async throws(YiwangError) -> OutboxSummary {
+        try await read { db in
             let pending = try OutboxTable.pendingFigures(db)
             let quarantine = try OutboxTable.quarantineFigures(db)
             return OutboxSummary(

@@ -83,21 +83,34 @@ public final class EdgeStore: Sendable {
     }
 
     /// The stored state of one record, or nil.
-    public func record(dataset: String, key: String) throws(YiwangError) -> RecordState? {
-        try read { db in try RecordTable.load(db, dataset: dataset, key: key) }
+    public func record(dataset: String, key: String) async throws(YiwangError) -> RecordState? {
+        try await read { db in try RecordTable.load(db, dataset: dataset, key: key) }
     }
 
     /// The order-independent digest of a dataset, computed as the hub computes it.
-    public func digest(dataset: String) throws(YiwangError) -> DatasetDigest {
-        try read { db in try RecordTable.digest(db, dataset: dataset) }
+    public func digest(dataset: String) async throws(YiwangError) -> DatasetDigest {
+        try await read { db in try RecordTable.digest(db, dataset: dataset) }
     }
 
     /// The current HLC reading (for reports).
     public var currentHLC: HLCTimestamp { clock.withLock { $0.last } }
 
-    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws(YiwangError) -> T {
+    /// A read that blocks its thread: only for what a node reads once at start-up, before it serves
+    /// (the clock reference, the stored grants).
+    func readAtStart<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws(YiwangError) -> T {
         do {
             return try pool.read(body)
+        } catch let error as YiwangError {
+            throw error
+        } catch {
+            throw .storage("edge store read failed: \(error)")
+        }
+    }
+
+    /// A read on GRDB's reader queue, awaited: the caller's cooperative thread is not blocked meanwhile.
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(YiwangError) -> T {
+        do {
+            return try await pool.read(body)
         } catch let error as YiwangError {
             throw error
         } catch {
