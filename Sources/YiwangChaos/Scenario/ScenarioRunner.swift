@@ -41,19 +41,26 @@ public struct ScenarioRunner: Sendable {
             directory: directory, topology: topology, seed: seed, settings: settings)
         let recorder = HistoryRecorder()
         let sampler = ReportSampler(cluster: cluster, recorder: recorder)
-        let sampling = Task { await sampler.run() }
-        let deadline = ContinuousClock.now + .milliseconds(durationMs)
-        async let writes: Void = ScenarioWorkload(cluster: cluster, recorder: recorder, seed: seed).run(until: deadline)
-        await NemesisExecutor(cluster: cluster, recorder: recorder, logger: logger).run(schedule)
-        await writes
-        try await cluster.healAll()
-        let healedAt = recorder.nowMs
         let collector = FinalStateCollector(cluster: cluster)
-        let blocker = await collector.waitQuiescent(timeoutMs: quiescenceTimeoutMs, sampler: sampler, logger: logger)
-        let quiescentAfterMs = recorder.nowMs - healedAt
-        try? await Task.sleep(for: .milliseconds(600))  // a last heartbeat, then one more report sample
-        sampling.cancel()
-        _ = await sampling.value
+        // The sampler runs as a child task beside the drill, cancelled once the cluster is quiescent.
+        let (healedAt, blocker, quiescentAfterMs) = try await withThrowingTaskGroup(
+            of: Void.self, returning: (Int, String?, Int).self
+        ) { group in
+            group.addTask { await sampler.run() }
+            let deadline = ContinuousClock.now + .milliseconds(durationMs)
+            async let writes: Void = ScenarioWorkload(cluster: cluster, recorder: recorder, seed: seed)
+                .run(until: deadline)
+            await NemesisExecutor(cluster: cluster, recorder: recorder, logger: logger).run(schedule)
+            await writes
+            try await cluster.healAll()
+            let healedAt = recorder.nowMs
+            let blocker = await collector.waitQuiescent(timeoutMs: quiescenceTimeoutMs, sampler: sampler, logger: logger)
+            let quiescentAfterMs = recorder.nowMs - healedAt
+            try? await Task.sleep(for: .milliseconds(600))  // a last heartbeat, then one more report sample
+            group.cancelAll()
+            try await group.waitForAll()
+            return (healedAt, blocker, quiescentAfterMs)
+        }
         if let last = await sampler.sampleOnce() { recorder.sample(last) }
         var observation = recorder.observation
         observation.healedAtMs = healedAt
