@@ -1,40 +1,25 @@
 import GRDB
 import YiwangCore
 
-/// What the hub has stored about one node: its sync position, its last report and its counters.
-/// Times are hub-clock milliseconds.
+/// What the hub has stored about one node: the bookkeeping its batch rules keep (`NodeBookkeeping`: sync
+/// position, last report, counters; its fields read as the record's own, `record.highWater`) and the figures
+/// of its held changes, read from `held_changes`. Times are hub-clock milliseconds.
+@dynamicMemberLookup
 public struct HubNodeRecord: Sendable, Hashable {
-    public var id: String
-    /// The highest sequence the hub holds for the node (applied, duplicate or refused and recorded).
-    public var highWater: UInt64 = 0
-    /// When the hub last heard from the node; nil if never.
-    public var lastContactMs: Int64?
-    /// The time up to which the hub is known to hold all the node's changes; nil if unknown.
-    public var dataAsOfMs: Int64?
-    /// Outbox entries still pending at the node after its last batch.
-    public var backlog: UInt64 = 0
-    /// The commit time of the node's oldest still-pending entry; nil when nothing is pending.
-    public var oldestPendingMs: Int64?
-    /// The node's clock minus the hub's, at its last contact.
-    public var clockOffsetMs: Int64 = 0
-    public var changesApplied: UInt64 = 0
-    public var conflicts: UInt64 = 0
-    public var rejectedBatches: UInt64 = 0
-    public var rejectedChanges: UInt64 = 0
-    /// The last rejection (code and message), never carrying record values.
-    public var lastError: String?
-    public var lastErrorAtMs: Int64?
+    /// The `nodes` row: what `BatchPlan` reads before a batch and writes after it.
+    public var bookkeeping: NodeBookkeeping
     /// Changes of this node held back (their vectors count another node beyond what the hub holds of it):
     /// the hub does not hold them as merged. Read from `held_changes`, not a column of `nodes`.
     public var heldChanges: UInt64 = 0
     /// The data time (hub clock) of the oldest held change; nil when none is held. Data age starts here at most.
     public var oldestHeldMs: Int64?
-    /// Changes the hub refused that the node holds quarantined, from its last report: the hub lacks them.
-    public var quarantined: UInt64 = 0
-    /// Commit time (hub clock) of the node's oldest quarantined change; nil if none.
-    public var oldestQuarantinedMs: Int64?
 
-    public init(id: String) { self.id = id }
+    public init(id: String) { bookkeeping = NodeBookkeeping(id: id) }
+
+    public subscript<Value>(dynamicMember field: WritableKeyPath<NodeBookkeeping, Value>) -> Value {
+        get { bookkeeping[keyPath: field] }
+        set { bookkeeping[keyPath: field] = newValue }
+    }
 
     static let columns = """
         id, high_water, last_contact_ms, data_as_of_ms, backlog, oldest_pending_ms, clock_offset_ms, \
@@ -49,21 +34,22 @@ public struct HubNodeRecord: Sendable, Hashable {
     init(row: Row) {
         func int(_ column: String) -> Int64? { Int64.fromDatabaseValue(row[column] as DatabaseValue) }
         func count(_ column: String) -> UInt64 { UInt64(max(0, int(column) ?? 0)) }
-        id = row["id"]
-        highWater = count("high_water")
-        lastContactMs = Millis.clampWall(int("last_contact_ms"))
-        dataAsOfMs = Millis.clampWall(int("data_as_of_ms"))
-        backlog = count("backlog")
-        oldestPendingMs = Millis.clampWall(int("oldest_pending_ms"))
-        clockOffsetMs = Millis.clampSpan(int("clock_offset_ms") ?? 0)
-        changesApplied = count("changes_applied")
-        conflicts = count("conflicts")
-        rejectedBatches = count("rejected_batches")
-        rejectedChanges = count("rejected_changes")
-        lastError = String.fromDatabaseValue(row["last_error"] as DatabaseValue)
-        lastErrorAtMs = Millis.clampWall(int("last_error_at_ms"))
-        quarantined = count("quarantined")
-        oldestQuarantinedMs = Millis.clampWall(int("oldest_quarantined_ms"))
+        var node = NodeBookkeeping(id: row["id"])
+        node.highWater = count("high_water")
+        node.lastContactMs = Millis.clampWall(int("last_contact_ms"))
+        node.dataAsOfMs = Millis.clampWall(int("data_as_of_ms"))
+        node.backlog = count("backlog")
+        node.oldestPendingMs = Millis.clampWall(int("oldest_pending_ms"))
+        node.clockOffsetMs = Millis.clampSpan(int("clock_offset_ms") ?? 0)
+        node.changesApplied = count("changes_applied")
+        node.conflicts = count("conflicts")
+        node.rejectedBatches = count("rejected_batches")
+        node.rejectedChanges = count("rejected_changes")
+        node.lastError = String.fromDatabaseValue(row["last_error"] as DatabaseValue)
+        node.lastErrorAtMs = Millis.clampWall(int("last_error_at_ms"))
+        node.quarantined = count("quarantined")
+        node.oldestQuarantinedMs = Millis.clampWall(int("oldest_quarantined_ms"))
+        bookkeeping = node
     }
 
     static func fetch(_ db: Database, id: String) throws -> HubNodeRecord? {
@@ -77,11 +63,13 @@ public struct HubNodeRecord: Sendable, Hashable {
 
     func save(_ db: Database) throws {
         let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO nodes(\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        let node = bookkeeping
         try statement.execute(arguments: [
-            id, Int64(clamping: highWater), lastContactMs, dataAsOfMs, Int64(clamping: backlog), oldestPendingMs,
-            clockOffsetMs, Int64(clamping: changesApplied), Int64(clamping: conflicts),
-            Int64(clamping: rejectedBatches), Int64(clamping: rejectedChanges), lastError, lastErrorAtMs,
-            Int64(clamping: quarantined), oldestQuarantinedMs,
+            node.id, Int64(clamping: node.highWater), node.lastContactMs, node.dataAsOfMs,
+            Int64(clamping: node.backlog), node.oldestPendingMs, node.clockOffsetMs,
+            Int64(clamping: node.changesApplied), Int64(clamping: node.conflicts),
+            Int64(clamping: node.rejectedBatches), Int64(clamping: node.rejectedChanges), node.lastError,
+            node.lastErrorAtMs, Int64(clamping: node.quarantined), node.oldestQuarantinedMs,
         ])
     }
 }
