@@ -78,12 +78,28 @@ import YiwangTesting
         var lines = steps
         lines.append("audit: \(try await store.auditHead())")
         lines.append("verify: \(try await store.verifyAudit(expecting: nil).isIntact)")
-        for (_, node) in try await store.nodes().sorted(by: { $0.key < $1.key }) { lines.append("\(node)") }
+        for (_, node) in try await store.nodes().sorted(by: { $0.key < $1.key }) { lines.append(Self.line(node)) }
         for rejected in try await store.rejectedChanges(node: nil) { lines.append("\(rejected)") }
         for dataset in ["population", "social_security"] {
             lines.append("\(dataset): \(try await store.digest(dataset: dataset))")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A node's stored fields, one line, in the form the digest was recorded in (before the plan, when the
+    /// record's fields were its own): field names and values as Swift's default description prints them.
+    static func line(_ node: HubNodeRecord) -> String {
+        let fields: [(String, Any)] = [
+            ("id", node.id), ("highWater", node.highWater), ("lastContactMs", node.lastContactMs as Any),
+            ("dataAsOfMs", node.dataAsOfMs as Any), ("backlog", node.backlog),
+            ("oldestPendingMs", node.oldestPendingMs as Any), ("clockOffsetMs", node.clockOffsetMs),
+            ("changesApplied", node.changesApplied), ("conflicts", node.conflicts),
+            ("rejectedBatches", node.rejectedBatches), ("rejectedChanges", node.rejectedChanges),
+            ("lastError", node.lastError as Any), ("lastErrorAtMs", node.lastErrorAtMs as Any),
+            ("heldChanges", node.heldChanges), ("oldestHeldMs", node.oldestHeldMs as Any),
+            ("quarantined", node.quarantined), ("oldestQuarantinedMs", node.oldestQuarantinedMs as Any),
+        ]
+        return "HubNodeRecord(" + fields.map { "\($0.0): \(String(reflecting: $0.1))" }.joined(separator: ", ") + ")"
     }
 
     @Test(.timeLimit(.minutes(1))) func theScriptedRunStoresWhatTheApplierStoredBeforeThePlan() async throws {
