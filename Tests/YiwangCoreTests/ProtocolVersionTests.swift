@@ -75,4 +75,24 @@ import YiwangCore
         #expect(mark.reason.allSatisfy { $0 == "张" })
         #expect(SkipMark(reason: "short").reason == "short")
     }
+
+    @Test func aSkipReasonThatIsNotValidUTF8OrTooLongIsRefused() throws {
+        let report = BatchCodecTests.sampleBatch().report
+        var mark = SkipMark(reason: "abcd")
+        let skip = SyncBatch(node: "430121", firstSeq: 5, report: report, changes: [], skip: mark)
+        var bytes = BatchCodec.encode(skip, compress: false)
+        let reason = try #require(bytes.indices.last { Array(bytes[$0...].prefix(4)) == Array("abcd".utf8) })
+        bytes.replaceSubrange(reason..<reason + 4, with: [0xFF, 0xFE, 0x61, 0x62])
+        let crc = Zlib.crc32(Array(bytes[13...]))
+        for i in 0..<4 { bytes[9 + i] = UInt8(truncatingIfNeeded: crc >> UInt32(8 * i)) }
+        do {
+            _ = try BatchCodec.decode(bytes)
+            Issue.record("a skip reason of invalid UTF-8 decoded")
+        } catch {
+            #expect(error.field == "skip reason" && error.message.contains("not valid UTF-8"), "\(error)")
+        }
+        mark.reason = String(repeating: "x", count: SkipMark.maxReasonBytes + 1)  // only a hand-made mark is longer
+        let long = SyncBatch(node: "430121", firstSeq: 5, report: report, changes: [], skip: mark)
+        #expect(throws: YiwangError.self) { try BatchCodec.decode(BatchCodec.encode(long)) }
+    }
 }
