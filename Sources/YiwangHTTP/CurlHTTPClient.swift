@@ -17,6 +17,9 @@ public final class CurlHTTPClient: @unchecked Sendable {
         public var clientKeyFile: String?
         /// Sent as `Authorization: Bearer ...` on every request.
         public var bearerToken: String?
+        /// The largest answer body taken in: a peer that sends more is cut off while it sends (never buffered
+        /// whole) and the request fails. 64 MiB holds the largest feed page and acknowledgement many times over.
+        public var maxResponseBytes: Int = 64 << 20
 
         public init(
             connectTimeoutMs: Int = 5_000, totalTimeoutMs: Int = 30_000, proxy: String? = nil, caFile: String? = nil,
@@ -81,6 +84,11 @@ public final class CurlHTTPClient: @unchecked Sendable {
     private final class Sink {
         var bytes: [UInt8] = []
         var headers: [String: String] = [:]
+        let limit: Int
+        /// Set when the peer sent more than `limit` body bytes (the transfer was stopped there).
+        var overLimit = false
+
+        init(limit: Int) { self.limit = limit }
 
         /// One header line as curl delivers it; a status line starts a new header block.
         func addHeaderLine(_ line: String) {
@@ -101,7 +109,7 @@ public final class CurlHTTPClient: @unchecked Sendable {
         -> Result<Response, YiwangError>
     {
         curl_easy_reset(handle)
-        let sink = Sink()
+        let sink = Sink(limit: max(0, configuration.maxResponseBytes))
         var list: UnsafeMutablePointer<curl_slist>? = nil
         var allHeaders = headers
         if let token = configuration.bearerToken { allHeaders.append(("Authorization", "Bearer \(token)")) }
@@ -129,6 +137,10 @@ public final class CurlHTTPClient: @unchecked Sendable {
                 guard let data, let context else { return 0 }
                 let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
                 let length = size * count
+                guard length <= sink.limit - sink.bytes.count else {
+                    sink.overLimit = true
+                    return 0  // curl stops the transfer (CURLE_WRITE_ERROR)
+                }
                 data.withMemoryRebound(to: UInt8.self, capacity: length) {
                     sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
                 }
@@ -156,6 +168,9 @@ public final class CurlHTTPClient: @unchecked Sendable {
                     handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? emptyBody.utf8Start))
                 return curl_easy_perform(handle)
             }
+        }
+        if sink.overLimit {
+            return .failure(.transport("\(method) \(url): the answer is over \(sink.limit) bytes; not taken in"))
         }
         guard code == CURLE_OK else {
             let reason = String(cString: curl_easy_strerror(code))

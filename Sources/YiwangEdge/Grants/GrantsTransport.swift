@@ -15,6 +15,8 @@ public struct CurlGrantsTransport: GrantsTransport {
 
     public init(url: String, configuration: CurlHTTPClient.Configuration) {
         self.url = url
+        var configuration = configuration
+        configuration.maxResponseBytes = GrantsAnswer.maxBodyBytes  // cut off while sent, not checked after
         self.client = CurlHTTPClient(configuration: configuration)
     }
 
