@@ -29,6 +29,9 @@ public struct YiwangError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let heldLimit = Code("held_limit")
         /// The parent does not speak this node's sync protocol (`ProtocolVersion`): a hub not yet upgraded.
         public static let protocolMismatch = Code("protocol_mismatch")
+        /// The node's feed cursor is older than what the hub's journal still holds (compacted or archived):
+        /// it must bootstrap from a snapshot (`GET /v1/snapshot`) before pulling the feed again.
+        public static let snapshotRequired = Code("snapshot_required")
 
         public var description: String { rawValue }
     }

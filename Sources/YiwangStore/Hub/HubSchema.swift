@@ -63,6 +63,7 @@ enum HubSchema {
             // large hub is rewritten.
             try NodeProtocolTable.createTable(db)
         }
+        migrator.registerMigration("v6-journal-marks") { db in try JournalMarks.createTable(db) }
         return migrator
     }
 }
