@@ -37,12 +37,15 @@ enum HubApplyScenario {
         }
         let hubRate = total / Seconds.since(started)
         let feedRate = try await feedReadRate(store, versions: Int(total), grants: grants)
+        let compactStarted = ContinuousClock.now
+        let compacted = try await store.compact(nowMs: now + 1, retentionMs: 0)
+        let compactRate = Double(compacted.rowsCompacted) / Seconds.since(compactStarted)
         return [
             context.result(
                 name, "changes/s applied, 1,000/batch, random keys", hubRate, "changes/s", limit: rawRate,
                 limitLabel: "raw SQLite upsert, same rows", target: ">= 0.5x raw", met: hubRate >= 0.5 * rawRate,
                 notes: "\(Int(total)) changes in \(batches.count) batches; feed read back at "
-                    + "\(Int(feedRate)) versions/s (1,000/page)")
+                    + "\(Int(feedRate)) versions/s (1,000/page), compacted at \(Int(compactRate)) entries/s")
         ]
     }
 
