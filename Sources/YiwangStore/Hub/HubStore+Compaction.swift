@@ -74,8 +74,10 @@ extension HubStore {
     /// The journal's size and compaction state at `nowMs` with `retentionMs` (cheap: no scan).
     public func journalStats(nowMs: Int64, retentionMs: Int64) async throws -> JournalStats {
         try await pool.read { db in
-            let range = try Row.fetchOne(db, sql: "SELECT min(seq) AS first, max(seq) AS last FROM audit")
-            let first = range?["first"] as Int64?, last = range?["last"] as Int64?
+            // Two queries: SQLite answers a lone min() or max() from the B-tree's end, both at once by a scan.
+            // Seqs have no gaps (pruning removes a prefix), so the count is their span.
+            let first = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(seq) FROM audit"))
+            let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM audit"))
             let rows = first.flatMap { first in last.map { max(0, $0.saturatingSubtract(first).saturatingAdd(1)) } }
             let compactedSeq = try JournalMarks.get(db, .compactedSeq)
             let oldest = try DatabaseValue.fetchOne(
