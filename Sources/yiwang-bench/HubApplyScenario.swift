@@ -55,12 +55,15 @@ enum HubApplyScenario {
         var cursor: Int64 = 0
         var read = 0
         while true {
-            let page = try await store.feedPage(node: BenchDaemons.nodeID(2), since: cursor, datasets: grants, limit: 1_000)
+            let page = try await store.feedPage(
+                node: BenchDaemons.nodeID(2), since: cursor, datasets: grants, limit: 1_000)
             read += page.versions.count
             cursor = page.cursor
             if !page.more { break }
         }
-        guard read == versions else { throw BenchHTTP.Failure(description: "feed read \(read) of \(versions) versions") }
+        guard read == versions else {
+            throw BenchHTTP.Failure(description: "feed read \(read) of \(versions) versions")
+        }
         return Double(read) / Seconds.since(started)
     }
 }

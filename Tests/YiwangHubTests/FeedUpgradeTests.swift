@@ -45,7 +45,10 @@ import YiwangTesting
                 try RecordTable.store(
                     db, dataset: version.dataset, key: version.key, state: RecordState(single: version), auditLink: seq)
                 try db.execute(
-                    sql: "INSERT INTO feed(dataset, key, origin, vector, hlc, actor, op, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    sql: """
+                        INSERT INTO feed(dataset, key, origin, vector, hlc, actor, op, value)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
                     arguments: [
                         version.dataset, version.key, version.origin, version.vector.description, version.hlc.packed,
                         version.actor, 1, version.value,
@@ -126,7 +129,8 @@ import YiwangTesting
                 for i in 1...3 {
                     let version = Fixtures.version(
                         node: Fixtures.city, counter: UInt64(i), key: "key-\(i)", hlcMs: Self.t0)
-                    try RecordTable.store(db, dataset: version.dataset, key: version.key, state: RecordState(single: version))
+                    try RecordTable.store(
+                        db, dataset: version.dataset, key: version.key, state: RecordState(single: version))
                 }
                 try db.execute(sql: "INSERT INTO nodes(id, high_water) VALUES (?, 3)", arguments: [Fixtures.city])
             }

@@ -40,7 +40,8 @@ import YiwangTesting
 
         let now = SystemWallClock().nowMs()
         let batch = Fixtures.batch(
-            node: Fixtures.city, firstSeq: 1, Fixtures.versions(node: Fixtures.city, count: 4, hlcMs: now), clockMs: now)
+            node: Fixtures.city, firstSeq: 1, Fixtures.versions(node: Fixtures.city, count: 4, hlcMs: now),
+            clockMs: now)
         let response = try await client.send(
             method: "POST", url: "\(base)/v1/sync",
             headers: [("Content-Type", HubRoutes.batchContentType), ("X-Yiwang-Node", Fixtures.city)],

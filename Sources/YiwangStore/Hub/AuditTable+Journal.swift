@@ -37,7 +37,10 @@ enum JournalTotals {
         guard delta != 0 else { return }
         let total = try get(db, name).saturatingAdd(delta)
         try db.cachedStatement(
-            sql: "INSERT INTO journal_totals(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value"
+            sql: """
+                INSERT INTO journal_totals(name, value) VALUES (?, ?)
+                ON CONFLICT(name) DO UPDATE SET value = excluded.value
+                """
         ).execute(arguments: [name, max(0, total)])
     }
 }

@@ -157,7 +157,8 @@ struct AuditWriter {
         try BoundWrite(
             db,
             sql: """
-                INSERT INTO audit(seq, at_ms, kind, node, dataset, key, detail, prev_hash, hash, record_prev, feed, value)
+                INSERT INTO audit(
+                    seq, at_ms, kind, node, dataset, key, detail, prev_hash, hash, record_prev, feed, value)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute { values in

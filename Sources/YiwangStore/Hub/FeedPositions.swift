@@ -36,7 +36,8 @@ extension FeedPositions {
     /// Reads the positions' origin, as the upgrade stored it.
     static func load(_ db: Database) throws -> FeedPositions {
         FeedPositions(
-            legacyHead: try JournalMarks.get(db, legacyHeadMark), journalBase: try JournalMarks.get(db, journalBaseMark))
+            legacyHead: try JournalMarks.get(db, legacyHeadMark),
+            journalBase: try JournalMarks.get(db, journalBaseMark))
     }
 
     /// Stores the origin at the upgrade: the old table's head and the journal's last seq, once.

@@ -60,7 +60,9 @@ enum FeedTable {
         let rows = try Row.fetchAll(
             db, sql: "SELECT \(RecordTable.stateColumns), key, dataset FROM records")
         let insert = try db.cachedStatement(
-            sql: "INSERT INTO feed(dataset, key, origin, vector, hlc, actor, op, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            sql: """
+                INSERT INTO feed(dataset, key, origin, vector, hlc, actor, op, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         for row in rows {
             let state = try RecordTable.state(from: row, dataset: row["dataset"], key: row["key"])
             for version in state.visible {

@@ -180,7 +180,9 @@ enum JournalCompaction {
     /// Deletes up to `maxRows` of the old feed table's rows through `through`; how many.
     private static func deleteLegacyFeed(_ db: Database, through: Int64, maxRows: Int) throws -> Int {
         try db.cachedStatement(
-            sql: "DELETE FROM feed WHERE hub_seq IN (SELECT hub_seq FROM feed WHERE hub_seq <= ? ORDER BY hub_seq LIMIT ?)"
+            sql: """
+                DELETE FROM feed WHERE hub_seq IN (SELECT hub_seq FROM feed WHERE hub_seq <= ? ORDER BY hub_seq LIMIT ?)
+                """
         ).execute(arguments: [through, maxRows])
         return db.changesCount
     }
