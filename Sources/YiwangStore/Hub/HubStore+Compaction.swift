@@ -114,17 +114,6 @@ enum JournalCompaction {
         var compactedPosition: Int64
     }
 
-    /// The boundary of one chunk: of the entries after the compacted seq (their seq and `at_ms`, in order), the
-    /// last of the leading run older than `cutoffMs`; nil when the first is not older. Pure.
-    static func boundary(_ entries: [(seq: Int64, atMs: Int64)], cutoffMs: Int64) -> Int64? {
-        var boundary: Int64?
-        for entry in entries {
-            guard entry.atMs < cutoffMs else { break }
-            boundary = entry.seq
-        }
-        return boundary
-    }
-
     /// Compacts the next chunk of at most `maxRows` entries, or the old feed table's next rows; nil when there
     /// is nothing left to do below `cutoffMs`.
     static func step(_ db: Database, cutoffMs: Int64, maxRows: Int) throws -> Step? {
@@ -141,14 +130,17 @@ enum JournalCompaction {
                 return step
             }
         }
-        let entries = try Row.fetchAll(
+        // The chunk's boundary: the last of the leading run of entries older than the cutoff (read only as far
+        // as that run goes). An unreadable time (an edited file) counts as not older: compaction stops there.
+        let entries = try Row.fetchCursor(
             db.cachedStatement(sql: "SELECT seq, at_ms FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"),
-            arguments: [step.compactedSeq, maxRows]
-        ).map { row in
-            // An unreadable time (an edited file) counts as not older: compaction stops there, never traps.
-            (seq: row["seq"] as Int64, atMs: Int64.fromDatabaseValue(row["at_ms"] as DatabaseValue) ?? .max)
+            arguments: [step.compactedSeq, maxRows])
+        var boundary: Int64?
+        while let row = try entries.next() {
+            guard (Int64.fromDatabaseValue(row["at_ms"] as DatabaseValue) ?? .max) < cutoffMs else { break }
+            boundary = row["seq"]
         }
-        guard let boundary = boundary(entries, cutoffMs: cutoffMs) else { return nil }
+        guard let boundary else { return nil }
         let range: StatementArguments = [step.compactedSeq, boundary]
         let dropped = try Row.fetchOne(
             db.cachedStatement(
