@@ -250,3 +250,21 @@ import YiwangTesting
         #expect(try await hub.store.archiveState() == unchanged)
     }
 }
+
+/// A hub file from before archives keeps `auto_vacuum=NONE` (SQLite takes the mode only before the first
+/// table) until one `VACUUM`: `yiwangctl hub vacuum` switches it, once.
+@Suite struct HubVacuumTests {
+    @Test func anOlderFileIsSwitchedOnceAndThenReclaims() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let old = try DatabaseQueue(path: dir.path + "/hub.sqlite")
+        try await old.write { db in try db.execute(sql: "CREATE TABLE older(x INTEGER)") }
+        try old.close()
+        let store = try HubStore(directory: dir.path, logger: Fixtures.logger)
+        #expect(try await !store.reclaimsFreePages())
+        try await store.enableIncrementalVacuum()
+        #expect(try await store.reclaimsFreePages())
+        let run = try CommandRun.run("yiwangctl", ["hub", "vacuum", "--data-dir", dir.path])
+        #expect(run.status == 0 && run.stdout.contains("nothing to do"), "\(run.stdout)\(run.stderr)")
+    }
+}
