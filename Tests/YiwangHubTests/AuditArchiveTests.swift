@@ -68,10 +68,12 @@ import YiwangTesting
         let history = try await hub.store.historyBody(dataset: "population", key: "person-1")
         #expect(history.versions.count == 1 && history.versions.first?.status == .visible)
         let archived = try #require(history.archived)
-        let holding = try #require(run.manifest.segments.first { $0.firstSeq <= archived.newestArchivedSeq && archived.newestArchivedSeq <= $0.lastSeq })
+        let holding = try #require(
+            run.manifest.segments.first { ($0.firstSeq...$0.lastSeq).contains(archived.newestArchivedSeq) })
         #expect(archived.segment == holding.file && archived.directory == hub.archiveDir.path)
         // A record whose whole history is archived still has an answer.
-        let old = try await hub.store.historyBody(dataset: "population", key: "k-\(hub.nowMs - 50 * ArchivedHubFixture.day)-7")
+        let oldKey = "k-\(hub.nowMs - 50 * ArchivedHubFixture.day)-7"
+        let old = try await hub.store.historyBody(dataset: "population", key: oldKey)
         #expect(old.versions.isEmpty && old.archived != nil)
 
         // The archive's versions of person-1, as blame --archive lists them.

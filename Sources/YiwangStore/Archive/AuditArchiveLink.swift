@@ -48,11 +48,11 @@ public enum AuditArchiveLink {
 
     /// An exported head (`--expect-head`) checked where it lies: in the archive (`archivedHash`, the archive's
     /// hash at its seq) when the archive reaches it; else the live chain checks it.
-    public static func expectationProblem(_ expected: AuditHead, archive: AuditArchiveVerification, archivedHash: AuditHash?)
-        -> String?
-    {
-        guard expected.seq <= archive.head.seq else { return nil }
-        return archivedHash == expected.hash
-            ? nil : "the archive's entry at seq \(expected.seq) differs from the exported head \(expected): the past was rewritten"
+    public static func expectationProblem(
+        _ expected: AuditHead, archive: AuditArchiveVerification, archivedHash: AuditHash?
+    ) -> String? {
+        guard expected.seq <= archive.head.seq, archivedHash != expected.hash else { return nil }
+        return "the archive's entry at seq \(expected.seq) differs from the exported head \(expected): "
+            + "the past was rewritten"
     }
 }

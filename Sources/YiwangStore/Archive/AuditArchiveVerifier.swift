@@ -31,9 +31,11 @@ public struct AuditArchiveVerification: Sendable {
 /// byte, a removed or reordered segment and an edited manifest are each named by file and seq.
 public enum AuditArchiveVerifier {
     /// Verifies `directory`; `hashAt` asks for the hash of one entry on the way (the hub's pruned head, which the
-    /// live chain continues from). `visit` sees every entry that verified, in order, with its segment (blame, the records check).
+    /// live chain continues from). `visit` sees every entry that verified, in order, with its segment (blame,
+    /// the records check).
     public static func verify(
-        _ directory: AuditArchiveDirectory, hashAt requested: Int64? = nil, visit: (AuditEntry, AuditSegmentInfo) -> Void = { _, _ in }
+        _ directory: AuditArchiveDirectory, hashAt requested: Int64? = nil,
+        visit: (AuditEntry, AuditSegmentInfo) -> Void = { _, _ in }
     ) throws -> AuditArchiveVerification {
         var result = AuditArchiveVerification(segments: 0, entries: 0, head: .empty, hashAtRequested: nil)
         if requested == 0 { result.hashAtRequested = AuditHash.genesis }
@@ -97,7 +99,8 @@ public enum AuditArchiveVerifier {
             }
             guard verifier.head.seq == segment.lastSeq, verifier.head.hash.hex == segment.headHash.lowercased() else {
                 return fail(
-                    segment.file, verifier.head.seq, "it ends at seq \(verifier.head.seq), not at its head \(segment.lastSeq)")
+                    segment.file, verifier.head.seq,
+                    "it ends at seq \(verifier.head.seq), not at its head \(segment.lastSeq)")
             }
             result.segments += 1
             result.head = verifier.head

@@ -161,7 +161,8 @@ public enum AuditTable {
             let previous = row["record_prev"] as Int64?
             next = previous.flatMap { $0 < seq ? $0 : nil }  // links only go back: no loop on a damaged file
         }
-        return RecordEntries(entries: legacy + entries.reversed(), archivedLink: archivedLink)  // links start after the legacy entries
+        // The links start after the legacy entries.
+        return RecordEntries(entries: legacy + entries.reversed(), archivedLink: archivedLink)
     }
 }
 
