@@ -69,6 +69,7 @@ enum HubSchema {
             // below its head, new positions number on above it (`FeedPositions`). No row is rewritten.
             try AuditTable.migrateToJournal(db)
         }
+        migrator.registerMigration("v7-audit-archives") { db in try AuditArchiveTable.createTables(db) }
         return migrator
     }
 }
