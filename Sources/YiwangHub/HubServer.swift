@@ -25,6 +25,9 @@ public enum HubServer {
                 (try? await store.isHealthy()) == true
             },
             HubCheckpointService(path: hub.store.path, logger: logger),
+            HubCompactionService(
+                store: hub.store, clock: hub.clock, retentionMs: hub.configuration.journalRetentionMs,
+                intervalMs: hub.configuration.compactionIntervalMs, logger: logger),
         ]
         if let tls { services.append(HubTLSReloadService(tls: tls, logger: logger)) }
         return Application(

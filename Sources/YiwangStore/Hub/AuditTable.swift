@@ -4,7 +4,8 @@ import YiwangCore
 
 /// The hub's tamper-evident `audit` table: every applied change, conflict decision and refused batch or change,
 /// appended in the transaction that did it, each entry chained to the previous one by SHA-256
-/// (`AuditEntry`). Details hold vectors, actors, error codes and value hashes, never values.
+/// (`AuditEntry`). Details hold vectors, actors, error codes and value hashes, never values; the journal's
+/// unhashed `value` column holds a feed version's value until compaction (`AuditTable+Journal`).
 public enum AuditTable {
     static func createTable(_ db: Database) throws {
         try db.execute(
@@ -179,11 +180,13 @@ struct AuditWriter {
     }
 
     /// Appends one entry and returns its seq. `recordLink` is the seq of the record's previous `apply` or
-    /// `conflict` entry (`records.last_audit`), which the caller then moves to the returned seq.
+    /// `conflict` entry (`records.last_audit`), which the caller then moves to the returned seq. `feed` is the
+    /// version of an `apply` entry that changed the hub's state: the entry is then a feed version and holds its
+    /// value (not hashed; the detail holds its SHA-256), see `AuditTable+Journal`.
     @discardableResult
     mutating func append(
         _ db: Database, atMs: Int64, kind: String, node: String, dataset: String = "", key: String = "",
-        detail: String, recordLink: Int64? = nil
+        detail: String, recordLink: Int64? = nil, feed: Version? = nil
     ) throws -> Int64 {
         let seq = head.seq + 1
         let hash = AuditEntry.chainHash(
@@ -191,8 +194,9 @@ struct AuditWriter {
         try BoundWrite(
             db,
             sql: """
-                INSERT INTO audit(seq, at_ms, kind, node, dataset, key, detail, prev_hash, hash, record_prev)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO audit(
+                    seq, at_ms, kind, node, dataset, key, detail, prev_hash, hash, record_prev, feed, value)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute { values in
             values.add(seq)
@@ -205,6 +209,13 @@ struct AuditWriter {
             values.add(head.hash.hex)
             values.add(hash.hex)
             if let recordLink { values.add(recordLink) } else { values.addNull() }
+            if let feed {
+                values.add(Int64(feed.operation.rawValue))
+                values.add(feed.value)
+            } else {
+                values.addNull()
+                values.addNull()
+            }
         }
         head = AuditHead(seq: seq, hash: hash)
         return seq

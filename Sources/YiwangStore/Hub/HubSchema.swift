@@ -64,6 +64,11 @@ enum HubSchema {
             try NodeProtocolTable.createTable(db)
         }
         migrator.registerMigration("v6-journal-marks") { db in try JournalMarks.createTable(db) }
+        migrator.registerMigration("v6-journal") { db in
+            // The audit log becomes the change journal (values, feed marks); the old feed table stays readable
+            // below its head, new positions number on above it (`FeedPositions`). No row is rewritten.
+            try AuditTable.migrateToJournal(db)
+        }
         migrator.registerMigration("v7-audit-archives") { db in try AuditArchiveTable.createTables(db) }
         return migrator
     }
