@@ -25,6 +25,8 @@ public enum HubServer {
                 (try? await store.isHealthy()) == true
             },
             HubCheckpointService(path: hub.store.path, logger: logger),
+            HubRetentionService(
+                store: hub.store, retentionMs: hub.configuration.conflictRetentionMs, clock: hub.clock, logger: logger),
         ]
         if let tls { services.append(HubTLSReloadService(tls: tls, logger: logger)) }
         return Application(

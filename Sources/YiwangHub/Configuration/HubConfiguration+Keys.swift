@@ -45,6 +45,10 @@ extension HubConfiguration {
         .duration("max_clock_ahead", doc: "How far ahead of the hub's clock a change's HLC may be. Default 5m.") {
             $0.maxClockAheadMs = $1
         },
+        .duration(
+            "conflict_retention",
+            doc: "Conflict-log entries older than this are deleted (the audit keeps them). Default 90d."
+        ) { $0.conflictRetentionMs = $1 },
         ConfigKey(
             "auth", .choice,
             doc: "Credentials: auto (required once any is issued, or off loopback), on, off (loopback only)."
