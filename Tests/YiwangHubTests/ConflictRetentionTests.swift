@@ -1,7 +1,10 @@
 import Foundation
 import GRDB
 import Testing
+import YiwangAPI
 import YiwangCore
+import YiwangHTTP
+import YiwangHub
 import YiwangTesting
 
 @testable import YiwangStore
@@ -66,5 +69,41 @@ import YiwangTesting
         let left = try await store.conflicts(dataset: nil, key: nil, limit: 100)
         #expect(left.count == 3)
         #expect(try await store.pruneConflicts(beforeMs: Int64.min) == 0)
+    }
+
+    @Test("a real yiwang-hub with a short --conflict-retention lists only the recent conflicts", .timeLimit(.minutes(1)))
+    func liveHubPrunesOldConflicts() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let now = SystemWallClock().nowMs()
+        var seq: UInt64 = 1
+        do {
+            let store = try HubStore(directory: dir.file("data"), logger: Fixtures.logger)
+            try Self.conflicts(store, count: 3, prefix: "old", at: now - 3 * 86_400_000, seq: &seq)
+            try Self.conflicts(store, count: 1, prefix: "recent", at: now, seq: &seq)
+            try store.close()
+        }
+        let topology = dir.file("topology.yaml")
+        try Fixtures.topologyYAML.write(toFile: topology, atomically: true, encoding: .utf8)
+        let hub = try DaemonProcess(
+            "yiwang-hub",
+            arguments: [
+                "--listen", "127.0.0.1:0", "--data-dir", dir.file("data"), "--topology", topology,
+                "--conflict-retention", "1d",
+            ],
+            logPath: dir.file("hub.log"))
+        let base = try await hub.baseURL()
+        let client = CurlHTTPClient()
+        var keys: [String] = []
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let answer = try await client.send(method: "GET", url: "\(base)/v1/conflicts", headers: [], body: nil)
+            keys = try JSONCoding.decoder.decode(ConflictsBody.self, from: Data(answer.body)).conflicts.map(\.key)
+            if keys.count == 1 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(keys == ["recent-0"])
+        #expect(hub.log.contains("conflicts pruned"))
+        #expect(await hub.stop(SIGTERM) == 0)
     }
 }
