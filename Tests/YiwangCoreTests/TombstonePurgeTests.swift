@@ -35,7 +35,8 @@ import YiwangCore
     }
 
     @Test(arguments: [
-        (Int64?.none, Int64(50)), (Int64?.some(51), Int64(50)), (Int64?.some(40), Int64(0)), (Int64?.some(0), Int64(50)),
+        (Int64?.none, Int64(50)), (Int64?.some(51), Int64(50)), (Int64?.some(40), Int64(0)),
+        (Int64?.some(0), Int64(50)),
         (Int64?.some(-5), Int64(50)), (Int64?.some(Int64.max), Int64(Int64.max - 1)),
     ])
     func aTombstoneNewerThanTheHorizonOrOfUnknownPlaceStays(seq: Int64?, horizon: Int64) {
@@ -72,6 +73,20 @@ import YiwangCore
         #expect(unknown.verdict(for: Self.tombstone()) == .keep(.changesNotHeld(node: Self.county)))
     }
 
+    @Test func theMarginForTheClocksIsHonouredAndSaturates() {
+        let seen = [Self.node(Self.county, dataAsOf: 1_999)]
+        let rule = TombstonePurge(grants: Self.grants, seen: seen, horizonSeq: 50, feedHead: 100, marginMs: 1_000)
+        #expect(rule.verdict(for: Self.tombstone()) == .keep(.changesNotHeld(node: Self.county)))
+        let enough = [Self.node(Self.county, dataAsOf: 2_000)]
+        #expect(
+            TombstonePurge(grants: Self.grants, seen: enough, horizonSeq: 50, feedHead: 100, marginMs: 1_000)
+                .verdict(for: Self.tombstone()) == .purge)
+        let latest = [TombstonePurge.NodeView(id: Self.county, cursor: 100, lastPullMs: .max, dataAsOfMs: .max)]
+        #expect(
+            TombstonePurge(grants: Self.grants, seen: latest, horizonSeq: 50, feedHead: 100, marginMs: .max)
+                .verdict(for: Self.tombstone()) == .purge)
+    }
+
     @Test func aChangeHeldBackFromBeforeThePullBlocksIt() {
         let held = Self.rule([Self.node(Self.county, held: 500)])
         #expect(held.verdict(for: Self.tombstone()) == .keep(.changesNotHeld(node: Self.county)))
@@ -104,7 +119,8 @@ import YiwangCore
 
     @Test func extremeStoredValuesNeverTrap() {
         let extremes: [TombstonePurge.NodeView] = [
-            TombstonePurge.NodeView(id: Self.city, cursor: .min, lastPullMs: .min, dataAsOfMs: .min, oldestHeldMs: .min),
+            TombstonePurge.NodeView(
+                id: Self.city, cursor: .min, lastPullMs: .min, dataAsOfMs: .min, oldestHeldMs: .min),
             TombstonePurge.NodeView(id: Self.otherCity, cursor: -1, lastPullMs: .max, dataAsOfMs: .max),
             TombstonePurge.NodeView(id: Self.county, cursor: 100, lastPullMs: .max, dataAsOfMs: .min),
         ]

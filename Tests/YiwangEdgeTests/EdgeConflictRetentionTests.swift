@@ -39,7 +39,9 @@ import YiwangTesting
         }
     }
 
-    @Test("a real yiwang-edge started with a short --conflict-retention drops the old conflicts", .timeLimit(.minutes(1)))
+    @Test(
+        "a real yiwang-edge started with a short --conflict-retention drops the old conflicts",
+        .timeLimit(.minutes(1)))
     func liveEdgePrunesOldConflicts() async throws {
         let dir = try TemporaryDirectory(prefix: "yiwang-conflict-retention")
         defer { dir.remove() }
@@ -48,7 +50,8 @@ import YiwangTesting
         let clock = ManualClock(now - 3 * Self.day)
         var cursor: Int64 = 0
         do {
-            let store = try EdgeStore(directory: dir.file("edge-data"), nodeID: "430100", wallClock: clock, logger: testLogger)
+            let store = try EdgeStore(
+                directory: dir.file("edge-data"), nodeID: "430100", wallClock: clock, logger: testLogger)
             try await Self.conflicts(store, count: 4, prefix: "old", from: &cursor)
             clock.set(now)
             try await Self.conflicts(store, count: 1, prefix: "recent", from: &cursor)

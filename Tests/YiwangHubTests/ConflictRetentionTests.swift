@@ -71,7 +71,9 @@ import YiwangTesting
         #expect(try await store.pruneConflicts(beforeMs: Int64.min) == 0)
     }
 
-    @Test("a real yiwang-hub with a short --conflict-retention lists only the recent conflicts", .timeLimit(.minutes(1)))
+    @Test(
+        "a real yiwang-hub with a short --conflict-retention lists only the recent conflicts",
+        .timeLimit(.minutes(1)))
     func liveHubPrunesOldConflicts() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

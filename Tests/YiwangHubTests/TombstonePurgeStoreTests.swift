@@ -71,42 +71,43 @@ import YiwangTesting
         let t0 = Self.t0
         try hub.send(county, at: t0)  // the county is seen (uploaded), so it may hold the record
         try hub.send(city, [Self.version(city, 1, at: t0)], at: t0)
-        try hub.send(city, [Self.version(city, 2, at: t0 + 1, delete: true)], at: t0 + 1)
+        try hub.send(city, [Self.version(city, 2, at: t0 + 1_000, delete: true)], at: t0 + 1_000)
         let position = try await hub.store.feedHead()
 
-        #expect(try await hub.purge(at: t0 + 2).purged == 0, "purged before the journal was compacted")
+        #expect(try await hub.purge(at: t0 + 2_000).purged == 0, "purged before the journal was compacted")
         try await hub.compactEverything()
-        #expect(try await hub.purge(at: t0 + 2) == TombstonePurgeResult(purged: 0, kept: 1, tailTooLong: false))
+        #expect(try await hub.purge(at: t0 + 2_000) == TombstonePurgeResult(purged: 0, kept: 1, tailTooLong: false))
 
         // The city pulls past it and then reports: its part is done. The county pulls from before the tombstone.
-        try await hub.pull(city, at: t0 + 10)
-        try hub.send(city, at: t0 + 11)
-        try await hub.pull(county, cursor: position - 1, at: t0 + 10)
-        #expect(try await hub.purge(at: t0 + 12).purged == 0, "purged while the county's cursor is behind it")
+        try await hub.pull(city, at: t0 + 10_000)
+        try hub.send(city, at: t0 + 11_000)
+        try await hub.pull(county, cursor: position - 1, at: t0 + 10_000)
+        #expect(try await hub.purge(at: t0 + 12_000).purged == 0, "purged while the county's cursor is behind it")
         // Now past it, but the hub holds the county's changes only up to before that pull.
-        try await hub.pull(county, at: t0 + 20)
-        #expect(try await hub.purge(at: t0 + 21).purged == 0, "purged before the hub held the county's changes")
-        try hub.send(county, at: t0 + 30)
-        #expect(try await hub.purge(at: t0 + 31).purged == 1)
+        try await hub.pull(county, at: t0 + 20_000)
+        #expect(try await hub.purge(at: t0 + 21_000).purged == 0, "purged before the hub held the county's changes")
+        try hub.send(county, at: t0 + 30_000)
+        #expect(try await hub.purge(at: t0 + 31_000).purged == 1)
 
         #expect(try await hub.store.record(dataset: "population", key: "p") == nil)
         #expect(try await hub.store.verifyAudit(expecting: nil).isIntact)
         let history = try await hub.store.history(dataset: "population", key: "p")
         #expect(history.map(\.status) == [.superseded, .purged])
-        #expect(try await hub.purge(at: t0 + 32).purged == 0)
+        #expect(try await hub.purge(at: t0 + 32_000).purged == 0)
 
         // Written again (by a node that had the delete: its vector dominates the tombstone's), deleted, purged
         // again: blame shows both lives, and the audit still verifies at every step.
-        try hub.send(city, [Self.version(city, 3, at: t0 + 40)], at: t0 + 40)
+        try hub.send(city, [Self.version(city, 3, at: t0 + 40_000)], at: t0 + 40_000)
         #expect(try await hub.store.verifyAudit(expecting: nil).isIntact)
-        #expect(try await hub.store.history(dataset: "population", key: "p").map(\.status) == [.superseded, .purged, .visible])
-        try hub.send(city, [Self.version(city, 4, at: t0 + 41, delete: true)], at: t0 + 41)
+        let again = try await hub.store.history(dataset: "population", key: "p")
+        #expect(again.map(\.status) == [.superseded, .purged, .visible])
+        try hub.send(city, [Self.version(city, 4, at: t0 + 41_000, delete: true)], at: t0 + 41_000)
         try await hub.compactEverything()
-        try await hub.pull(city, at: t0 + 50)
-        try await hub.pull(county, at: t0 + 50)
-        try hub.send(city, at: t0 + 60)
-        try hub.send(county, at: t0 + 60)
-        #expect(try await hub.purge(at: t0 + 61).purged == 1)
+        try await hub.pull(city, at: t0 + 50_000)
+        try await hub.pull(county, at: t0 + 50_000)
+        try hub.send(city, at: t0 + 60_000)
+        try hub.send(county, at: t0 + 60_000)
+        #expect(try await hub.purge(at: t0 + 61_000).purged == 1)
         let both = try await hub.store.history(dataset: "population", key: "p")
         #expect(both.map(\.status) == [.superseded, .purged, .superseded, .purged])
         #expect(both.map(\.vector) == ["430100:1", "430100:2", "430100:3", "430100:4"])
@@ -121,18 +122,18 @@ import YiwangTesting
         let t0 = Self.t0
         try hub.send(city, [Self.version(city, 1, at: t0)], at: t0)
         try hub.send(county, at: t0)
-        try await hub.pull(county, at: t0 + 1)  // the county has the put
+        try await hub.pull(county, at: t0 + 1_000)  // the county has the put
         // The county edits it offline (not yet uploaded) while the city deletes it.
-        let edit = Self.version(county, 1, at: t0 + 2, extra: [city: 1])
-        try hub.send(city, [Self.version(city, 2, at: t0 + 5, delete: true)], at: t0 + 5)
-        try await hub.pull(county, at: t0 + 10)  // it pulls the delete, its edit still in its outbox
-        try await hub.pull(city, at: t0 + 10)
-        try hub.send(city, at: t0 + 11)
+        let edit = Self.version(county, 1, at: t0 + 2_000, extra: [city: 1])
+        try hub.send(city, [Self.version(city, 2, at: t0 + 5_000, delete: true)], at: t0 + 5_000)
+        try await hub.pull(county, at: t0 + 10_000)  // it pulls the delete, its edit still in its outbox
+        try await hub.pull(city, at: t0 + 10_000)
+        try hub.send(city, at: t0 + 11_000)
         try await hub.compactEverything()
-        #expect(try await hub.purge(at: t0 + 12).purged == 0, "purged while the county's edit was on its way")
+        #expect(try await hub.purge(at: t0 + 12_000).purged == 0, "purged while the county's edit was on its way")
 
         // The edit arrives: concurrent with the delete, it is a conflict the delete wins (later clock).
-        try hub.send(county, [edit], at: t0 + 20)
+        try hub.send(county, [edit], at: t0 + 20_000)
         let conflicts = try await hub.store.conflicts(dataset: "population", key: "p", limit: 10)
         #expect(conflicts.count == 1)
         #expect(conflicts.first?.conflict.loser.origin == county)
@@ -140,11 +141,11 @@ import YiwangTesting
 
         // Once everyone has that too, the tombstone goes; the conflict stays in the log and in blame.
         try await hub.compactEverything()
-        try await hub.pull(county, at: t0 + 30)
-        try await hub.pull(city, at: t0 + 30)
-        try hub.send(county, at: t0 + 31)
-        try hub.send(city, at: t0 + 31)
-        #expect(try await hub.purge(at: t0 + 32).purged == 1)
+        try await hub.pull(county, at: t0 + 30_000)
+        try await hub.pull(city, at: t0 + 30_000)
+        try hub.send(county, at: t0 + 31_000)
+        try hub.send(city, at: t0 + 31_000)
+        #expect(try await hub.purge(at: t0 + 32_000).purged == 1)
         #expect(try await hub.store.conflicts(dataset: "population", key: "p", limit: 10).count == 1)
         let history = try await hub.store.history(dataset: "population", key: "p")
         #expect(history.map(\.origin) == [city, city, county])
@@ -161,18 +162,19 @@ import YiwangTesting
         try hub.send(county, at: t0)
         try await hub.pull(county, at: t0)  // then it goes away for a year
         for (counter, dataset) in [(UInt64(1), "population"), (3, "social_security")] {
-            try hub.send(city, [Self.version(city, counter, key: "p", dataset: dataset, at: t0 + 1)], at: t0 + 1)
+            let put = Self.version(city, counter, key: "p", dataset: dataset, at: t0 + 1_000)
+            try hub.send(city, [put], at: t0 + 1_000)
             try hub.send(
-                city, [Self.version(city, counter + 1, key: "p", dataset: dataset, at: t0 + 2, delete: true)],
-                at: t0 + 2)
+                city, [Self.version(city, counter + 1, key: "p", dataset: dataset, at: t0 + 2_000, delete: true)],
+                at: t0 + 2_000)
         }
         let year: Int64 = 365 * 24 * 3_600_000
         for node in [city, other] {
             try await hub.pull(node, at: t0 + year)
-            try hub.send(node, at: t0 + year + 1)
+            try hub.send(node, at: t0 + year + 1_000)
         }
         try await hub.compactEverything()
-        let result = try await hub.purge(at: t0 + year + 2)
+        let result = try await hub.purge(at: t0 + year + 2_000)
         // social_security is not the county's: its tombstone goes. population's waits for the county.
         #expect(result == TombstonePurgeResult(purged: 1, kept: 1, tailTooLong: false))
         #expect(try await hub.store.record(dataset: "social_security", key: "p") == nil)
@@ -186,15 +188,16 @@ import YiwangTesting
         let (city, other) = (Fixtures.city, Fixtures.otherCity)
         let t0 = Self.t0
         // Concurrent delete and put under `siblings`: both visible, so the record is not a tombstone.
-        try hub.send(city, [Self.version(city, 1, dataset: "social_security", at: t0 + 1, delete: true)], at: t0 + 1)
-        try hub.send(other, [Self.version(other, 1, dataset: "social_security", at: t0)], at: t0 + 1)
+        let delete = Self.version(city, 1, dataset: "social_security", at: t0 + 1_000, delete: true)
+        try hub.send(city, [delete], at: t0 + 1_000)
+        try hub.send(other, [Self.version(other, 1, dataset: "social_security", at: t0)], at: t0 + 1_000)
         #expect(try await hub.store.record(dataset: "social_security", key: "p")?.visible.count == 2)
         for node in [city, other] {
-            try await hub.pull(node, at: t0 + 2)
-            try hub.send(node, at: t0 + 3)
+            try await hub.pull(node, at: t0 + 2_000)
+            try hub.send(node, at: t0 + 3_000)
         }
         try await hub.compactEverything()
-        #expect(try await hub.purge(at: t0 + 4) == TombstonePurgeResult(purged: 0, kept: 0, tailTooLong: false))
+        #expect(try await hub.purge(at: t0 + 4_000) == TombstonePurgeResult(purged: 0, kept: 0, tailTooLong: false))
 
         // The position lookup gives up on a tail longer than it may scan, rather than guess.
         let positions = try await hub.store.pool.read { db in
@@ -212,10 +215,10 @@ import YiwangTesting
         let t0 = Self.t0
         try hub.send(city, [Self.version(city, 1, at: t0)], at: t0)
         try hub.send(city, [Self.version(city, 2, at: t0, delete: true)], at: t0)
-        try await hub.pull(city, at: t0 + 1)
-        try await hub.pull(county, at: t0 + 1)
-        try hub.send(city, at: t0 + 2)
-        try hub.send(county, at: t0 + 2)
+        try await hub.pull(city, at: t0 + 1_000)
+        try await hub.pull(county, at: t0 + 1_000)
+        try hub.send(city, at: t0 + 2_000)
+        try hub.send(county, at: t0 + 2_000)
         try await hub.compactEverything()
         let edits: [String] = [
             "UPDATE downlinks SET cursor = 9223372036854775807 WHERE node = '\(county)'",  // beyond the head
@@ -225,11 +228,11 @@ import YiwangTesting
         ]
         for edit in edits {
             try await hub.store.pool.write { db in try db.execute(sql: edit) }
-            #expect(try await hub.purge(at: t0 + 3).purged == 0, "purged after: \(edit)")
+            #expect(try await hub.purge(at: t0 + 3_000).purged == 0, "purged after: \(edit)")
         }
         // A journal link that is not a number is not a candidate at all.
         try await hub.store.pool.write { db in try db.execute(sql: "UPDATE records SET last_audit = 'x'") }
-        #expect(try await hub.purge(at: t0 + 3) == TombstonePurgeResult(purged: 0, kept: 0, tailTooLong: false))
+        #expect(try await hub.purge(at: t0 + 3_000) == TombstonePurgeResult(purged: 0, kept: 0, tailTooLong: false))
         #expect(try await hub.store.record(dataset: "population", key: "p") != nil)
     }
 }

@@ -6,7 +6,8 @@
 /// - (a) the node has pulled the feed past the tombstone's position (its stored cursor is at or after it, and
 ///   not beyond the feed's head, which no honest cursor is), so it holds the delete itself;
 /// - (b) the hub holds every change the node wrote up to that pull (its data time, the earlier of
-///   `data_as_of_ms` and its oldest held change, is at or after its last pull), so an edit it made before it saw
+///   `data_as_of_ms` and its oldest held change, is at or after its last pull, plus a margin for the clocks), so
+///   an edit it made before it saw
 ///   the delete is already at the hub and was merged against the tombstone (a conflict, kept in the log);
 ///   any edit it makes later has seen the delete, and its vector dominates the tombstone's.
 ///
@@ -88,14 +89,22 @@ public struct TombstonePurge: Sendable, Hashable {
     public var horizonSeq: Int64
     /// The feed's head: a stored cursor beyond it was not given by this feed and proves nothing.
     public var feedHead: Int64
+    /// How much later than its pull the node's data time must be, for the error of converting the node's clock
+    /// to the hub's (`HubStore` uses `defaultMarginMs`).
+    public var marginMs: Int64
+    /// One second: far above what a node on NTP, its clock referenced to the hub's, is off by.
+    public static let defaultMarginMs: Int64 = 1_000
     /// Per dataset, the nodes that may hold its records, in id order.
     public private(set) var holders: [String: [NodeView]]
 
     /// `grants`: each topology node's datasets; `seen`: every node the hub has stored anything about (a `nodes`
     /// or a `downlinks` row), by id. Ids are compared as bytes.
-    public init(grants: [String: Set<String>], seen: [NodeView], horizonSeq: Int64, feedHead: Int64) {
+    public init(
+        grants: [String: Set<String>], seen: [NodeView], horizonSeq: Int64, feedHead: Int64, marginMs: Int64 = 0
+    ) {
         self.horizonSeq = horizonSeq
         self.feedHead = feedHead
+        self.marginMs = max(0, marginMs)
         var byID: [ByteKey: NodeView] = [:]
         for view in seen { byID[ByteKey(view.id)] = view }
         var holders: [String: [NodeView]] = [:]
@@ -129,7 +138,9 @@ public struct TombstonePurge: Sendable, Hashable {
     private func blocking(_ node: NodeView, position: Int64) -> Reason? {
         guard let cursor = node.cursor, let lastPullMs = node.lastPullMs, cursor >= position, cursor <= feedHead
         else { return .notPulled(node: node.id) }
-        guard let held = node.heldThroughMs, held >= lastPullMs else { return .changesNotHeld(node: node.id) }
+        guard let held = node.heldThroughMs, held >= lastPullMs.saturatingAdd(marginMs) else {
+            return .changesNotHeld(node: node.id)
+        }
         return nil
     }
 }

@@ -99,7 +99,8 @@ extension HubStore {
         }
         let head = try FeedTable.head(db)
         let rule = TombstonePurge(
-            grants: grants, seen: try nodeViews(db), horizonSeq: horizon, feedHead: head)
+            grants: grants, seen: try nodeViews(db), horizonSeq: horizon, feedHead: head,
+            marginMs: TombstonePurge.defaultMarginMs)
         // Datasets a holder blocks whatever the position stay as they are; the rest need positions.
         var floors: [ByteKey: Int64] = [:]
         for dataset in Set(candidates.map { ByteKey($0.dataset) }) {

@@ -8,6 +8,8 @@ import YiwangCore
 /// segments only) is dropped, the archive then being where that history lives.
 enum PurgedRecordTable {
     static let auditKind = "purge"
+    /// One audit entry with its record link, by seq.
+    private static let entrySQL = "SELECT \(AuditTable.columns), record_prev FROM audit WHERE seq = ?"
 
     static func createTable(_ db: Database) throws {
         try db.execute(
@@ -53,7 +55,7 @@ enum PurgedRecordTable {
     static func lives(_ db: Database, dataset: String, key: String) throws -> [Life] {
         var lives: [Life] = []
         var next = try purgeSeq(db, dataset: dataset, key: key)
-        let statement = try db.cachedStatement(sql: "SELECT \(AuditTable.columns), record_prev FROM audit WHERE seq = ?")
+        let statement = try db.cachedStatement(sql: entrySQL)
         while let seq = next, let row = try Row.fetchOne(statement, arguments: [seq]) {
             let purge = AuditTable.entry(from: row)
             guard purge.kind == auditKind, ByteKey.equal(purge.dataset, dataset), ByteKey.equal(purge.key, key),
@@ -71,7 +73,7 @@ enum PurgedRecordTable {
     private static func chain(
         _ db: Database, from link: Int64?, before limit: Int64, dataset: String, key: String
     ) throws -> [RecordAuditEntry] {
-        let statement = try db.cachedStatement(sql: "SELECT \(AuditTable.columns), record_prev FROM audit WHERE seq = ?")
+        let statement = try db.cachedStatement(sql: entrySQL)
         var entries: [RecordAuditEntry] = []
         var next = link.flatMap { $0 < limit ? $0 : nil }
         while let seq = next, let row = try Row.fetchOne(statement, arguments: [seq]) {
