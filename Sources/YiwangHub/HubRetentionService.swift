@@ -3,23 +3,21 @@ import ServiceLifecycle
 import YiwangCore
 import YiwangStore
 
-/// Deletes conflict-log rows older than `conflict_retention`, at start and then every `interval`, off the batch
-/// writer's commit path (in short transactions of their own, `HubStore.pruneConflicts`). Until the journal's
-/// compaction service exists, this is where the hub's conflict log is bounded; that service may take it over.
+/// Deletes conflict-log rows older than `conflict_retention` (`ProvinceHub.pruneConflicts`), at start and then
+/// every `interval`, off the batch writer's commit path (in short transactions of their own). Until the
+/// journal's compaction service exists, this is where the hub's conflict log is bounded; that service may take
+/// it over, and calls `ProvinceHub.purgeTombstones` after each compaction.
 struct HubRetentionService: Service {
-    let store: HubStore
-    let retentionMs: Int64
-    let clock: any WallClock
-    let logger: Logger
+    let hub: ProvinceHub
     var interval: Duration = .seconds(60)
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    _ = try await store.pruneConflicts(beforeMs: clock.nowMs().saturatingSubtract(retentionMs))
+                    _ = try await hub.pruneConflicts()
                 } catch {
-                    logger.warning("conflict prune failed", metadata: ["yiwang.error": "\(error)"])
+                    hub.logger.warning("conflict prune failed", metadata: ["yiwang.error": "\(error)"])
                 }
                 try? await Task.sleep(for: interval)
             }

@@ -25,8 +25,7 @@ public enum HubServer {
                 (try? await store.isHealthy()) == true
             },
             HubCheckpointService(path: hub.store.path, logger: logger),
-            HubRetentionService(
-                store: hub.store, retentionMs: hub.configuration.conflictRetentionMs, clock: hub.clock, logger: logger),
+            HubRetentionService(hub: hub),
         ]
         if let tls { services.append(HubTLSReloadService(tls: tls, logger: logger)) }
         return Application(
