@@ -2,12 +2,16 @@
 public struct HistoryBody: Codable, Sendable {
     public var dataset: String
     public var key: String
+    /// The live versions (entries still on the hub).
     public var versions: [VersionHistoryItem]
+    /// Set when older entries of the record were archived and pruned from the hub.
+    public var archived: ArchivedHistory?
 
-    public init(dataset: String, key: String, versions: [VersionHistoryItem]) {
+    public init(dataset: String, key: String, versions: [VersionHistoryItem], archived: ArchivedHistory? = nil) {
         self.dataset = dataset
         self.key = key
         self.versions = versions
+        self.archived = archived
     }
 }
 

@@ -64,6 +64,7 @@ enum HubSchema {
             try NodeProtocolTable.createTable(db)
         }
         migrator.registerMigration("v6-journal-marks") { db in try JournalMarks.createTable(db) }
+        migrator.registerMigration("v7-audit-archives") { db in try AuditArchiveTable.createTables(db) }
         migrator.registerMigration("v7-tombstone-purge") { db in
             // The purge's candidates, oldest journal entry first, without a scan of every record; only tombstones
             // are in it, so a put never touches it.

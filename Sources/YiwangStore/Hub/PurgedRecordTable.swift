@@ -48,6 +48,8 @@ enum PurgedRecordTable {
         var entries: [RecordAuditEntry]
         var purge: AuditEntry
         var purgedVectors: Set<ByteKey>
+        /// The newest entry of this life no longer on the hub (archived and pruned), if its walk met one.
+        var archivedLink: Int64?
     }
 
     /// Every purged life of the record, oldest first: from its newest `purge` entry back through each
@@ -61,22 +63,28 @@ enum PurgedRecordTable {
             guard purge.kind == auditKind, ByteKey.equal(purge.dataset, dataset), ByteKey.equal(purge.key, key),
                 let detail = purge.decodedDetail(as: PurgeDetail.self)
             else { break }
-            let entries = try chain(db, from: row["record_prev"] as Int64?, before: seq, dataset: dataset, key: key)
+            let (entries, archived) = try chain(
+                db, from: row["record_prev"] as Int64?, before: seq, dataset: dataset, key: key)
             let vectors = Set(detail.vectors.split(separator: " ").map { ByteKey(String($0)) })
-            lives.append(Life(entries: entries, purge: purge, purgedVectors: vectors))
+            lives.append(Life(entries: entries, purge: purge, purgedVectors: vectors, archivedLink: archived))
             next = detail.previousPurge.flatMap { $0 < seq ? $0 : nil }
         }
         return lives.reversed()
     }
 
-    /// The record's `apply` and `conflict` entries linked back from `link`, oldest first.
+    /// The record's `apply` and `conflict` entries linked back from `link`, oldest first, and the link that
+    /// ended the walk when it names an entry pruned from the hub (its history goes on in the archive).
     private static func chain(
         _ db: Database, from link: Int64?, before limit: Int64, dataset: String, key: String
-    ) throws -> [RecordAuditEntry] {
+    ) throws -> ([RecordAuditEntry], Int64?) {
         let statement = try db.cachedStatement(sql: entrySQL)
+        let prunedSeq = try JournalMarks.get(db, .prunedSeq)
         var entries: [RecordAuditEntry] = []
         var next = link.flatMap { $0 < limit ? $0 : nil }
-        while let seq = next, let row = try Row.fetchOne(statement, arguments: [seq]) {
+        while let seq = next {
+            guard let row = try Row.fetchOne(statement, arguments: [seq]) else {
+                return (entries.reversed(), seq <= prunedSeq ? seq : nil)
+            }
             let entry = AuditTable.entry(from: row)
             guard ByteKey.equal(entry.dataset, dataset), ByteKey.equal(entry.key, key) else { break }
             switch entry.kind {
@@ -87,6 +95,6 @@ enum PurgedRecordTable {
             }
             next = (row["record_prev"] as Int64?).flatMap { $0 < seq ? $0 : nil }
         }
-        return entries.reversed()
+        return (entries.reversed(), nil)
     }
 }
