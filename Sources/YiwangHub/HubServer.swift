@@ -25,9 +25,7 @@ public enum HubServer {
                 (try? await store.isHealthy()) == true
             },
             HubCheckpointService(path: hub.store.path, logger: logger),
-            HubCompactionService(
-                store: hub.store, clock: hub.clock, retentionMs: hub.configuration.journalRetentionMs,
-                intervalMs: hub.configuration.compactionIntervalMs, logger: logger),
+            HubCompactionService(hub: hub, logger: logger),
         ]
         if let tls { services.append(HubTLSReloadService(tls: tls, logger: logger)) }
         return Application(

@@ -38,6 +38,7 @@ struct HubCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(HubConfiguration.help("max_clock_ahead"))) var maxClockAhead: String?
     @Option(help: ArgumentHelp(HubConfiguration.help("journal_retention"))) var journalRetention: String?
     @Option(help: ArgumentHelp(HubConfiguration.help("compaction_interval"))) var compactionInterval: String?
+    @Option(help: ArgumentHelp(HubConfiguration.help("conflict_retention"))) var conflictRetention: String?
     @Option(help: ArgumentHelp(HubConfiguration.help("auth"))) var auth: String?
     @Option(help: ArgumentHelp(HubConfiguration.help("tls_cert"))) var tlsCert: String?
     @Option(help: ArgumentHelp(HubConfiguration.help("tls_key"))) var tlsKey: String?

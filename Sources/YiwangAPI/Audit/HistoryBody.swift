@@ -25,6 +25,8 @@ public struct VersionHistoryItem: Sendable, Hashable, Codable {
         case lost
         /// A later version replaced it (or it arrived after one that covers it).
         case superseded
+        /// It was the record's tombstone, purged once every node that may hold the record had it.
+        case purged
     }
 
     /// The audit entry that recorded it.

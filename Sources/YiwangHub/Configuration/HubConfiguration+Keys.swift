@@ -53,6 +53,10 @@ extension HubConfiguration {
         .duration(
             "compaction_interval", doc: "How often the hub compacts its journal (10ms to 1d). Default 1m."
         ) { $0.compactionIntervalMs = $1 },
+        .duration(
+            "conflict_retention",
+            doc: "Conflict-log entries older than this are deleted (the audit keeps them). Default 90d."
+        ) { $0.conflictRetentionMs = $1 },
         ConfigKey(
             "auth", .choice,
             doc: "Credentials: auto (required once any is issued, or off loopback), on, off (loopback only)."

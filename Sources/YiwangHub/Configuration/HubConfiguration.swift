@@ -24,6 +24,8 @@ public struct HubConfiguration: Sendable, Hashable {
     public var journalRetentionMs: Int64 = 7 * 86_400_000
     /// How often the hub compacts its journal (`HubCompactionService`).
     public var compactionIntervalMs: Int64 = 60_000
+    /// Conflict-log rows older than this are deleted (`HubCompactionService`); the audit keeps their entries.
+    public var conflictRetentionMs: Int64 = 90 * 24 * 3600 * 1000
     /// Credentials, rate limits and TLS (`HubSecurityConfiguration`).
     public var security = HubSecurityConfiguration()
 
@@ -54,6 +56,9 @@ public struct HubConfiguration: Sendable, Hashable {
         }
         guard (10...86_400_000).contains(compactionIntervalMs) else {
             throw .invalidConfig(file: file, key: "compaction_interval", "must be between 10ms and 1d")
+        }
+        guard conflictRetentionMs >= 1_000 else {
+            throw .invalidConfig(file: file, key: "conflict_retention", "must be at least 1s")
         }
         try security.validate(host: host, file: file)
         guard topologyPath != nil else {

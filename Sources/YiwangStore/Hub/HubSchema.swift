@@ -70,6 +70,13 @@ enum HubSchema {
             try AuditTable.migrateToJournal(db)
         }
         migrator.registerMigration("v7-audit-archives") { db in try AuditArchiveTable.createTables(db) }
+        migrator.registerMigration("v7-tombstone-purge") { db in
+            // The purge's candidates, oldest journal entry first, without a scan of every record; only tombstones
+            // are in it, so a put never touches it.
+            try db.execute(sql: "CREATE INDEX records_tombstones ON records(last_audit) WHERE op = 2")
+            try PurgedRecordTable.createTable(db)
+        }
+        migrator.registerMigration("v7-conflict-retention") { db in try ConflictTable.createRetentionIndex(db) }
         return migrator
     }
 }

@@ -4,6 +4,8 @@ import YiwangCore
 
 extension HubStore {
     /// Every version of a record the hub still holds, oldest first, with what became of it; from the audit log.
+    /// A record whose tombstone was purged (`purgeTombstones`) keeps its history: each purged life first, its
+    /// tombstone shown as `purged`, then the record's current life if it was written again.
     public func history(dataset: String, key: String) async throws -> [VersionHistoryItem] {
         try await historyBody(dataset: dataset, key: key).versions
     }
@@ -15,9 +17,15 @@ extension HubStore {
             let history = try AuditTable.recordHistory(db, dataset: dataset, key: key)
             let current = try RecordTable.load(db, dataset: dataset, key: key)
             let visible = Set(current?.visible.map { $0.vector.description } ?? [])
-            let versions = RecordHistoryItems.items(AuditTable.details(of: history.entries), visibleVectors: visible)
+            var versions: [VersionHistoryItem] = []
+            var archivedLink = history.archivedLink
+            for life in try PurgedRecordTable.lives(db, dataset: dataset, key: key) {
+                versions += RecordHistoryItems.items(life.entries, visibleVectors: [], purgedVectors: life.purgedVectors)
+                if let link = life.archivedLink { archivedLink = max(archivedLink ?? 0, link) }
+            }
+            versions += RecordHistoryItems.items(AuditTable.details(of: history.entries), visibleVectors: visible)
             var archived: ArchivedHistory?
-            if let seq = history.archivedLink {
+            if let seq = archivedLink {
                 let segment = try AuditArchiveTable.segment(holding: seq, db)
                 archived = ArchivedHistory(
                     newestArchivedSeq: seq, segment: segment?.file, archiveID: segment?.archiveID,
@@ -31,8 +39,11 @@ extension HubStore {
 /// A record's versions from its `apply` and `conflict` entries, with their fate: pure, for the hub's history
 /// route and for blame over archived entries (`yiwangctl blame --archive`).
 public enum RecordHistoryItems {
-    /// `visibleVectors`: the vectors of the record's visible versions now (as text).
-    static func items(_ entries: [RecordAuditEntry], visibleVectors: Set<String>) -> [VersionHistoryItem] {
+    /// `visibleVectors`: the vectors of the record's visible versions now (as text); `purgedVectors`: those of
+    /// the tombstone a purge removed (for a purged life of the record).
+    static func items(
+        _ entries: [RecordAuditEntry], visibleVectors: Set<String>, purgedVectors: Set<ByteKey> = []
+    ) -> [VersionHistoryItem] {
         let visible = Set(visibleVectors.map { ByteKey($0) })
         var losers = Set<ByteKey>()
         for case .conflict(_, let detail) in entries
@@ -43,6 +54,7 @@ public enum RecordHistoryItems {
             guard case .applied(let entry, let detail) = item else { return nil }
             let status: VersionHistoryItem.Status =
                 visible.contains(ByteKey(detail.vector)) ? .visible
+                : purgedVectors.contains(ByteKey(detail.vector)) ? .purged
                 : losers.contains(ByteKey(detail.vector)) ? .lost : .superseded
             return VersionHistoryItem(
                 auditSeq: entry.seq, receivedAtMs: entry.atMs, node: entry.node, origin: detail.origin,
