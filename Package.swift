@@ -126,7 +126,7 @@ let package = Package(
         // Benchmark suite (issue 9): real daemons on loopback, each rate beside a limit measured in the same run.
         .executableTarget(
             name: "yiwang-bench",
-            dependencies: ["YiwangCore", "YiwangStore", "YiwangHTTP", "YiwangTesting",
+            dependencies: ["YiwangCore", "YiwangAPI", "YiwangStore", "YiwangHTTP", "YiwangTesting",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -55,7 +55,7 @@ struct BenchCommand: AsyncParsableCommand {
             var results: [BenchResult] = []
             for item in selected {
                 let directory = try TemporaryDirectory(prefix: "yiwang-bench-\(item.name)")
-                defer { directory.remove() }
+                defer { if ProcessInfo.processInfo.environment["YIWANG_BENCH_KEEP"] == nil { directory.remove() } }
                 let context = BenchContext(sizes: sizes, directory: directory)
                 context.say("run \(run)/\(runCount): \(item.name) (load \(context.loadAverage))")
                 let figures = try await item.run(context)
@@ -104,6 +104,7 @@ enum BenchScenarios {
     static let all: [Item] = [
         Item(name: WireScenario.name, run: WireScenario.run),
         Item(name: HubApplyScenario.name, run: HubApplyScenario.run),
+        Item(name: JournalDiskScenario.name, run: JournalDiskScenario.run),
         Item(name: EdgeLocalScenarios.bulkName, run: EdgeLocalScenarios.runBulk),
         Item(name: EdgeLocalScenarios.putName, run: EdgeLocalScenarios.runPut),
         Item(name: EndToEndScenario.name, run: EndToEndScenario.run),
