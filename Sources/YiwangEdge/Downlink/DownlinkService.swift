@@ -96,7 +96,13 @@ public final class DownlinkService: Service, Sendable {
     /// One pull and its application; returns whether the hub has more, or nil when shutting down. At cursor 0
     /// with no snapshot finished since the last resync, the pull is a snapshot page (`snapshotStep`).
     func pullOnce(wait: Bool) async throws -> Bool? {
-        if try await store.needsSnapshot() { return try await snapshotStep() }
+        if try await store.needsSnapshot() {
+            switch try await snapshotStep() {
+            case .pulled: return true
+            case .shutdown: return nil
+            case .unsupported: break  // an older hub: this same pull goes to its feed from 0
+            }
+        }
         let since = try await store.downlinkCursor()
         guard let response = try await fetch(since: since, wait: wait ? settings.waitSeconds : 0) else { return nil }
         if response.status == 410 {
@@ -162,16 +168,16 @@ public final class DownlinkService: Service, Sendable {
     /// One page of the hub's snapshot, applied in one transaction with the progress (so a kill resumes at the
     /// next page); the last page sets the cursor to the snapshot's position. An older hub (404) has no snapshot:
     /// the node pulls its feed from 0. A refused position (400, 410: a restored or compacted hub) starts the
-    /// snapshot again. Returns true (pull again at once), or nil when shutting down.
-    func snapshotStep() async throws -> Bool? {
+    /// snapshot again.
+    func snapshotStep() async throws -> SnapshotStep {
         let progress = try await store.snapshotProgress()
-        guard let response = try await fetchSnapshot(progress) else { return nil }
+        guard let response = try await fetchSnapshot(progress) else { return .shutdown }
         switch response.status {
         case 200: break
         case 404:
             logger.notice("the hub serves no snapshot (an older hub): pulling its feed from the start")
             try await store.skipSnapshot()
-            return true
+            return .unsupported
         case 400 where progress != nil, 410 where progress != nil:
             logger.notice(
                 "the hub refused the snapshot's position: starting the snapshot again",
@@ -180,7 +186,7 @@ public final class DownlinkService: Service, Sendable {
                     "yiwang.status": .stringConvertible(response.status),
                 ])
             try await store.restartSnapshot()
-            return true
+            return .pulled
         default:
             let reason = UplinkService.reason(status: response.status, body: response.body)
             throw YiwangError.unavailable("the hub answered \(response.status) to a snapshot page: \(reason)")
@@ -202,7 +208,7 @@ public final class DownlinkService: Service, Sendable {
         }
         guard let applied = try await store.applySnapshotPage(page, expected: progress) else {
             logger.notice("snapshot progress moved during a page (resync); pulling again")
-            return true
+            return .pulled
         }
         if applied.refused > 0 {
             logger.warning(
@@ -220,7 +226,16 @@ public final class DownlinkService: Service, Sendable {
                     "yiwang.records": .stringConvertible((progress?.records ?? 0) + Int64(page.entries.count)),
                 ])
         }
-        return true
+        return .pulled
+    }
+
+    /// What one snapshot step did.
+    enum SnapshotStep {
+        /// A page was applied (or the snapshot restarted): pull again at once.
+        case pulled
+        /// The hub has no snapshot (404): the feed from 0 instead.
+        case unsupported
+        case shutdown
     }
 
     /// One snapshot page, abandoned (nil) if a graceful shutdown starts meanwhile.
