@@ -25,6 +25,7 @@ public enum HubServer {
                 (try? await store.isHealthy()) == true
             },
             HubCheckpointService(path: hub.store.path, logger: logger),
+            HubCompactionService(hub: hub, logger: logger),
         ]
         if let tls { services.append(HubTLSReloadService(tls: tls, logger: logger)) }
         return Application(

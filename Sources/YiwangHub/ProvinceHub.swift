@@ -105,9 +105,11 @@ public struct ProvinceHub: Sendable {
         return try await withProtocols(withDownlinks(status))
     }
 
-    /// The Prometheus text, with the per-node gauges refreshed first.
+    /// The Prometheus text, with the per-node and journal gauges refreshed first.
     public func metricsText() async throws -> String {
         metrics.refresh(from: try await report())
+        metrics.recordJournal(
+            try await store.journalStats(nowMs: clock.nowMs(), retentionMs: configuration.journalRetentionMs))
         return metrics.render()
     }
 }

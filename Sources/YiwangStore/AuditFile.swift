@@ -26,6 +26,43 @@ public enum AuditFile {
         }
     }
 
+    /// Verifies an archive and the hub chain in `path` as one chain (`AuditArchiveLink`), and every record
+    /// against its archived and live entries.
+    public static func verify(path: String, archive: AuditArchiveDirectory, expecting: AuditHead? = nil) throws
+        -> ArchivedChainVerification
+    {
+        try open(path).read { db in
+            guard try db.tableExists("audit") else { throw YiwangError.storage("\(path) holds no hub audit log") }
+            let pruned = try db.tableExists("audit_pruned_head") ? try AuditArchiveTable.prunedHead(db) : .empty
+            let wanted = try db.tableExists("journal_marks") ? try AuditTable.recordsWithArchivedHistory(db) : []
+            var collected = ArchivedRecordEntries(wanted: wanted)
+            var expectedHash: AuditHash?
+            let checked = try AuditArchiveVerifier.verify(archive, hashAt: pruned.seq) { entry, _ in
+                collected.collect(entry)
+                if entry.seq == expecting?.seq { expectedHash = entry.hash }
+            }
+            var result = ArchivedChainVerification(archive: checked, live: nil, problem: checked.problem?.description)
+            guard result.problem == nil else { return result }
+            if let expecting, let problem = AuditArchiveLink.expectationProblem(
+                expecting, archive: checked, archivedHash: expectedHash)
+            {
+                result.problem = problem
+                return result
+            }
+            let liveExpecting = expecting.flatMap { $0.seq > checked.head.seq ? $0 : nil }
+            let live = try AuditTable.verify(db, expecting: liveExpecting, archived: collected)
+            result.live = live
+            let liveHash = try String.fetchOne(
+                db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [checked.head.seq]
+            ).flatMap(AuditHash.init(hex:))
+            result.problem =
+                AuditArchiveLink.problem(
+                    archive: checked, pruned: pruned, liveHead: live.head, liveHashAtArchiveHead: liveHash)
+                ?? live.problem.map { "live chain: \($0)" }
+            return result
+        }
+    }
+
     /// The head of the chain in `path` (last entry's seq and hash).
     public static func head(path: String) throws -> AuditHead {
         try open(path).read { db in

@@ -36,11 +36,34 @@ enum HubApplyScenario {
             guard outcome.ack.rejected.isEmpty else { throw BenchHTTP.Failure(description: "hub refused changes") }
         }
         let hubRate = total / Seconds.since(started)
+        let feedRate = try await feedReadRate(store, versions: Int(total), grants: grants)
+        let compactStarted = ContinuousClock.now
+        let compacted = try await store.compact(nowMs: now + 1, retentionMs: 0)
+        let compactRate = Double(compacted.rowsCompacted) / Seconds.since(compactStarted)
         return [
             context.result(
                 name, "changes/s applied, 1,000/batch, random keys", hubRate, "changes/s", limit: rawRate,
                 limitLabel: "raw SQLite upsert, same rows", target: ">= 0.5x raw", met: hubRate >= 0.5 * rawRate,
-                notes: "\(Int(total)) changes in \(batches.count) batches")
+                notes: "\(Int(total)) changes in \(batches.count) batches; feed read back at "
+                    + "\(Int(feedRate)) versions/s (1,000/page), compacted at \(Int(compactRate)) entries/s")
         ]
+    }
+
+    /// Versions per second read back through the feed, from 0 to the head in pages of 1,000, by another node.
+    private static func feedReadRate(_ store: HubStore, versions: Int, grants: Set<String>) async throws -> Double {
+        let started = ContinuousClock.now
+        var cursor: Int64 = 0
+        var read = 0
+        while true {
+            let page = try await store.feedPage(
+                node: BenchDaemons.nodeID(2), since: cursor, datasets: grants, limit: 1_000)
+            read += page.versions.count
+            cursor = page.cursor
+            if !page.more { break }
+        }
+        guard read == versions else {
+            throw BenchHTTP.Failure(description: "feed read \(read) of \(versions) versions")
+        }
+        return Double(read) / Seconds.since(started)
     }
 }

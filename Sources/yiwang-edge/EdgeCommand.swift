@@ -37,6 +37,7 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(EdgeConfiguration.help("linger"))) var linger: String?
     @Option(help: ArgumentHelp(EdgeConfiguration.help("heartbeat"))) var heartbeat: String?
     @Option(help: ArgumentHelp(EdgeConfiguration.help("retention"))) var retention: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("conflict_retention"))) var conflictRetention: String?
     @Option(help: ArgumentHelp(EdgeConfiguration.help("backoff_base"))) var backoffBase: String?
     @Option(help: ArgumentHelp(EdgeConfiguration.help("backoff_cap"))) var backoffCap: String?
     @Option(help: ArgumentHelp(EdgeConfiguration.help("connect_timeout"))) var connectTimeout: String?

@@ -36,6 +36,9 @@ struct HubCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(HubConfiguration.help("body_read_timeout"))) var bodyReadTimeout: String?
     @Option(help: ArgumentHelp(HubConfiguration.help("body_budget_bytes"))) var bodyBudgetBytes: String?
     @Option(help: ArgumentHelp(HubConfiguration.help("max_clock_ahead"))) var maxClockAhead: String?
+    @Option(help: ArgumentHelp(HubConfiguration.help("journal_retention"))) var journalRetention: String?
+    @Option(help: ArgumentHelp(HubConfiguration.help("compaction_interval"))) var compactionInterval: String?
+    @Option(help: ArgumentHelp(HubConfiguration.help("conflict_retention"))) var conflictRetention: String?
     @Option(help: ArgumentHelp(HubConfiguration.help("auth"))) var auth: String?
     @Option(help: ArgumentHelp(HubConfiguration.help("tls_cert"))) var tlsCert: String?
     @Option(help: ArgumentHelp(HubConfiguration.help("tls_key"))) var tlsKey: String?

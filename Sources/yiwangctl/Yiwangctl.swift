@@ -14,6 +14,6 @@ struct Yiwangctl: AsyncParsableCommand {
             StatusCommand.self, PutCommand.self, GetCommand.self, DeleteCommand.self, ImportCommand.self,
             DigestCommand.self, ConflictsCommand.self, NodeCommand.self, QuarantineCommand.self, TopologyCommand.self,
             ResyncCommand.self, CredentialsCommand.self, AppCredentialCommand.self, AuditCommand.self,
-            BlameCommand.self,
+            BlameCommand.self, HubCommand.self,
         ])
 }

@@ -75,7 +75,7 @@ import YiwangTesting
         }
         let store = try HubStore(directory: dir.path, logger: Fixtures.logger)
         func entries(_ key: String) throws -> [Int64] {
-            try store.pool.read { db in try AuditTable.recordEntries(db, dataset: "population", key: key).map(\.seq) }
+            try store.pool.read { db in try AuditTable.recordHistory(db, dataset: "population", key: key).entries.map(\.seq) }
         }
         #expect(try entries("p") == [1, 3, 4])
         #expect(try entries("q") == [2, 6])

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+import YiwangAPI
 import YiwangCore
 import YiwangHTTP
 import YiwangHub
@@ -30,6 +31,8 @@ import YiwangTesting
         "GET /v1/audit": .reader,
         "GET /v1/audit/head": .reader,
         "GET /v1/audit/verify": .reader,
+        "GET /v1/audit/archives": .reader,
+        "POST /v1/audit/archives": .admin,
         "GET /healthz": .open,
         "GET /metrics": .open,
     ]
@@ -97,6 +100,21 @@ import YiwangTesting
             [Fixtures.version(node: Fixtures.city, counter: 2, key: "probe", hlcMs: clock.nowMs())],
             clockMs: clock.nowMs())
 
+        // A claim an admin may make: the first entry sealed (its head is the hub's own).
+        let first = try #require(try await hub.store.auditEntries(from: 1, limit: 1).first)
+        let claim = ArchiveClaimBody(
+            archiveID: "access-test", directory: "/archive",
+            segments: [
+                AuditSegmentInfo(
+                    file: AuditSegmentInfo.fileName(firstSeq: 1, lastSeq: 1), firstSeq: 1, lastSeq: 1,
+                    prevHash: AuditHash.genesis.hex, headHash: first.hash.hex, firstAtMs: first.atMs,
+                    lastAtMs: first.atMs, sha256: AuditHash.of([UInt8]()).hex)
+            ])
+        let bodies: [String: [UInt8]] = [
+            "POST /v1/sync": BatchCodec.encode(probe),
+            "POST /v1/audit/archives": Array(try JSONCoding.encoder.encode(claim)),
+        ]
+
         let registered = HubRoutes.router(hub: hub).routes.map(\.description)
         #expect(Set(registered) == Set(Self.table.keys), "every route needs a role: \(registered.sorted())")
         #expect(registered.count == Self.table.count)
@@ -111,7 +129,7 @@ import YiwangTesting
                         let before = try await Self.snapshot(hub)
                         let response = try await Self.send(
                             client, method: method, path: spelling.path, caller: caller, tokens: tokens,
-                            body: method == .post ? BatchCodec.encode(probe) : nil)
+                            body: bodies[route])
                         let want = spelling.same ? Self.expected(access, caller) : .notFound
                         #expect(
                             response.status == want,
@@ -124,7 +142,7 @@ import YiwangTesting
                             let after = try await Self.snapshot(hub)
                             #expect(after == before, "refused \(spelling.path) by \(caller) changed the hub")
                         }
-                        if method == .post, response.status == .ok {
+                        if route == "POST /v1/sync", response.status == .ok {
                             // Undo nothing: the probe is now applied; later refusals compare with this state.
                             #expect(try await hub.store.record(dataset: "population", key: "probe") != nil)
                         }
@@ -160,7 +178,7 @@ import YiwangTesting
         if let token { headers[.authorization] = "Bearer \(token)" }
         headers[HubRoutes.nodeHeader] = caller == .nodeClaimingAnother ? Fixtures.otherCity : Fixtures.city
         if let body {
-            headers[.contentType] = HubRoutes.batchContentType
+            headers[.contentType] = body.first == UInt8(ascii: "{") ? "application/json" : HubRoutes.batchContentType
             return try await client.execute(uri: path, method: method, headers: headers, body: ByteBuffer(bytes: body))
         }
         return try await client.execute(uri: path, method: method, headers: headers)

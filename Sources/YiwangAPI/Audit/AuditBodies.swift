@@ -59,11 +59,17 @@ public struct AuditVerifyBody: Codable, Sendable {
     public var checked: Int
     public var head: AuditHeadBody
     public var problem: AuditProblem?
+    /// Entries up to here are archived and pruned: checked from their head, not from seq 1 (absent: none).
+    public var archivedThrough: Int64?
+    /// Records not replayed because part of their history is archived (absent: none).
+    public var recordsNotReplayed: Int?
 
     public init(_ result: AuditVerification) {
         intact = result.isIntact
         checked = result.checked
         head = AuditHeadBody(result.head)
         problem = result.problem
+        archivedThrough = result.archivedThrough > 0 ? result.archivedThrough : nil
+        recordsNotReplayed = result.recordsNotReplayed > 0 ? result.recordsNotReplayed : nil
     }
 }

@@ -2,12 +2,16 @@
 public struct HistoryBody: Codable, Sendable {
     public var dataset: String
     public var key: String
+    /// The live versions (entries still on the hub).
     public var versions: [VersionHistoryItem]
+    /// Set when older entries of the record were archived and pruned from the hub.
+    public var archived: ArchivedHistory?
 
-    public init(dataset: String, key: String, versions: [VersionHistoryItem]) {
+    public init(dataset: String, key: String, versions: [VersionHistoryItem], archived: ArchivedHistory? = nil) {
         self.dataset = dataset
         self.key = key
         self.versions = versions
+        self.archived = archived
     }
 }
 
@@ -21,6 +25,8 @@ public struct VersionHistoryItem: Sendable, Hashable, Codable {
         case lost
         /// A later version replaced it (or it arrived after one that covers it).
         case superseded
+        /// It was the record's tombstone, purged once every node that may hold the record had it.
+        case purged
     }
 
     /// The audit entry that recorded it.

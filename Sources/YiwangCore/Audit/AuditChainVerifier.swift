@@ -106,11 +106,20 @@ public struct AuditVerification: Hashable, Sendable {
     /// The last entry that verified.
     public var head: AuditHead
     public var problem: AuditProblem?
+    /// Entries up to this seq were archived and pruned: the check started from their head, not from seq 1.
+    public var archivedThrough: Int64
+    /// Records whose stored state could not be replayed because part of their history is archived (checked
+    /// only when the archive was given).
+    public var recordsNotReplayed: Int
 
-    public init(checked: Int, head: AuditHead, problem: AuditProblem?) {
+    public init(
+        checked: Int, head: AuditHead, problem: AuditProblem?, archivedThrough: Int64 = 0, recordsNotReplayed: Int = 0
+    ) {
         self.checked = checked
         self.head = head
         self.problem = problem
+        self.archivedThrough = archivedThrough
+        self.recordsNotReplayed = recordsNotReplayed
     }
 
     public var isIntact: Bool { problem == nil }

@@ -59,6 +59,17 @@ extension AuditDetail {
         return detail.json
     }
 
+    /// The hub's `purge` entry: a tombstone removed from `records` once every node that may hold the record had
+    /// it (`TombstonePurge`): the purged visible vectors (space-separated), the tombstone's feed position, and
+    /// the record's previous `purge` entry if it was purged before (blame follows it).
+    public static func purged(vectors: [String], feedPosition: Int64, previousPurge: Int64?) -> String {
+        var detail = AuditDetail()
+        detail.add("vectors", vectors.joined(separator: " "))
+        detail.add("position", feedPosition)
+        if let previousPurge { detail.add("previous_purge", previousPurge) }
+        return detail.json
+    }
+
     /// A node's ledger `ack` entry: the hub holds every outbox entry through `through`.
     public static func ledgerAck(through: Int64) -> String {
         var detail = AuditDetail()
@@ -112,4 +123,17 @@ public struct LedgerDetail: Decodable, Sendable, Hashable {
     public var through: Int64
     public var prev: String?
     public var hash: String?
+}
+
+/// A `purge` entry's detail (`AuditDetail.purged`) read back: blame.
+public struct PurgeDetail: Decodable, Sendable, Hashable {
+    /// The purged visible versions' vectors, space-separated.
+    public var vectors: String
+    public var position: Int64
+    public var previousPurge: Int64?
+
+    private enum CodingKeys: String, CodingKey {
+        case vectors, position
+        case previousPurge = "previous_purge"
+    }
 }

@@ -53,6 +53,10 @@ extension EdgeConfiguration {
             $0.uplink.retentionMs = $1
         },
         .duration(
+            "conflict_retention",
+            doc: "Conflict-log entries older than this are deleted (the hub's log and audit keep theirs). Default 90d."
+        ) { $0.uplink.conflictRetentionMs = $1 },
+        .duration(
             "backoff_base",
             doc: "First retry delay while the hub is unreachable (doubles, with jitter). Default 250ms."
         ) { $0.uplink.backoffBaseMs = $1 },

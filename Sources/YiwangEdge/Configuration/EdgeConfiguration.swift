@@ -18,6 +18,8 @@ public struct EdgeConfiguration: Sendable, Hashable {
         public var heartbeatIntervalMs: Int64 = 5_000
         /// Acknowledged outbox entries are kept this long (so a hub restored from a backup can be refilled).
         public var retentionMs: Int64 = 24 * 3600 * 1000
+        /// Conflict-log rows older than this are deleted, with the outbox's periodic prune.
+        public var conflictRetentionMs: Int64 = 90 * 24 * 3600 * 1000
         /// Exponential backoff with jitter while the hub is unreachable.
         public var backoffBaseMs: Int64 = 250
         public var backoffCapMs: Int64 = 30_000
@@ -119,6 +121,7 @@ public struct EdgeConfiguration: Sendable, Hashable {
         guard uplink.heartbeatIntervalMs >= 100 else { throw bad("heartbeat", "must be at least 100ms") }
         guard uplink.lingerMs >= 0 else { throw bad("linger", "must not be negative") }
         guard uplink.retentionMs >= 0 else { throw bad("retention", "must not be negative") }
+        guard uplink.conflictRetentionMs >= 1_000 else { throw bad("conflict_retention", "must be at least 1s") }
         guard uplink.backoffBaseMs > 0, uplink.backoffCapMs >= uplink.backoffBaseMs else {
             throw bad("backoff_cap", "backoff base must be positive and not above the cap")
         }

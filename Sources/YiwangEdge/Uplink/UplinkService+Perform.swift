@@ -15,6 +15,10 @@ extension UplinkService {
                 await refreshQuarantineGauge()
                 let pruned = try await store.prune(ackedBeforeMs: before)
                 if pruned > 0 { logger.info("outbox pruned", metadata: ["yiwang.pruned": .stringConvertible(pruned)]) }
+                let conflicts = try await store.pruneConflicts(olderThanMs: configuration.uplink.conflictRetentionMs)
+                if conflicts > 0 {
+                    logger.info("conflicts pruned", metadata: ["yiwang.pruned": .stringConvertible(conflicts)])
+                }
                 return .pruned
             } catch { return .failed(Self.failure(error)) }
         case .recordAck(let record):

@@ -45,6 +45,18 @@ extension HubConfiguration {
         .duration("max_clock_ahead", doc: "How far ahead of the hub's clock a change's HLC may be. Default 5m.") {
             $0.maxClockAheadMs = $1
         },
+        .duration(
+            "journal_retention",
+            doc: "How long the journal keeps each change's value for the feed; a node further behind bootstraps "
+                + "from a snapshot. At least 1s. Default 7d."
+        ) { $0.journalRetentionMs = $1 },
+        .duration(
+            "compaction_interval", doc: "How often the hub compacts its journal (10ms to 1d). Default 1m."
+        ) { $0.compactionIntervalMs = $1 },
+        .duration(
+            "conflict_retention",
+            doc: "Conflict-log entries older than this are deleted (the audit keeps them). Default 90d."
+        ) { $0.conflictRetentionMs = $1 },
         ConfigKey(
             "auth", .choice,
             doc: "Credentials: auto (required once any is issued, or off loopback), on, off (loopback only)."

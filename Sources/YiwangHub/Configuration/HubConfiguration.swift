@@ -20,6 +20,12 @@ public struct HubConfiguration: Sendable, Hashable {
     public var bodyReadTimeoutMs: Int64 = 30_000
     /// How far ahead of the hub's clock a change's HLC may be.
     public var maxClockAheadMs: Int64 = 5 * 60 * 1000
+    /// How long the journal keeps each change's value for the feed (README "Retention"); older ones are compacted.
+    public var journalRetentionMs: Int64 = 7 * 86_400_000
+    /// How often the hub compacts its journal (`HubCompactionService`).
+    public var compactionIntervalMs: Int64 = 60_000
+    /// Conflict-log rows older than this are deleted (`HubCompactionService`); the audit keeps their entries.
+    public var conflictRetentionMs: Int64 = 90 * 24 * 3600 * 1000
     /// Credentials, rate limits and TLS (`HubSecurityConfiguration`).
     public var security = HubSecurityConfiguration()
 
@@ -44,6 +50,15 @@ public struct HubConfiguration: Sendable, Hashable {
         }
         guard (1...3_600_000).contains(bodyReadTimeoutMs) else {
             throw .invalidConfig(file: file, key: "body_read_timeout", "must be between 1ms and 1h")
+        }
+        guard journalRetentionMs >= 1_000 else {
+            throw .invalidConfig(file: file, key: "journal_retention", "must be at least 1s")
+        }
+        guard (10...86_400_000).contains(compactionIntervalMs) else {
+            throw .invalidConfig(file: file, key: "compaction_interval", "must be between 10ms and 1d")
+        }
+        guard conflictRetentionMs >= 1_000 else {
+            throw .invalidConfig(file: file, key: "conflict_retention", "must be at least 1s")
         }
         try security.validate(host: host, file: file)
         guard topologyPath != nil else {

@@ -32,12 +32,14 @@ public enum HubRoutes {
         let batches = group(.node, batches: true)
         let nodes = group(.node)
         let readers = group(.reader)
+        let admins = group(.admin)
 
         batches.post("/v1/sync") { request, context in try await sync(request, node: context.identity?.name, hub: hub) }
         nodes.get("/v1/changes") { request, context in try await changes(request, context: context, hub: hub) }
         nodes.get("/v1/snapshot") { request, context in try await snapshot(request, context: context, hub: hub) }
         nodes.get("/v1/grants") { _, context in try grants(context: context, hub: hub) }
         HubSecurityRoutes.add(to: readers, hub: hub)
+        HubSecurityRoutes.addAdmin(to: admins, hub: hub)
         readers.get("/v1/nodes") { _, _ in Response.rawJSON(bytes: try await hub.report().jsonBytes()) }
         readers.get("/v1/nodes/:id") { _, context in
             Response.rawJSON(bytes: try await hub.status(of: try context.parameters.require("id")).jsonBytes())

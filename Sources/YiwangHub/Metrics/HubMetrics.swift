@@ -2,6 +2,7 @@ import Metrics
 import Prometheus
 import YiwangAPI
 import YiwangCore
+import YiwangStore
 
 /// The hub's metrics, recorded through swift-metrics into the hub's own Prometheus registry (so several hubs
 /// can live in one test process) and rendered by `GET /metrics`.
@@ -79,6 +80,16 @@ public final class HubMetrics: Sendable {
             Metrics.Gauge(label: "yiwang_node_data_age_seconds", dimensions: [("node", node.id)], factory: factory)
                 .record(age)
         }
+    }
+
+    /// Refreshes the journal's gauges from `HubStore.journalStats`: entries held, bytes of the values still held,
+    /// the compacted feed position (the feed's horizon) and how far compaction is behind the retention.
+    func recordJournal(_ stats: JournalStats) {
+        Metrics.Gauge(label: "yiwang_hub_journal_rows", factory: factory).record(stats.rows)
+        Metrics.Gauge(label: "yiwang_hub_journal_value_bytes", factory: factory).record(stats.valueBytes)
+        Metrics.Gauge(label: "yiwang_hub_journal_oldest_position", factory: factory).record(stats.compactedPosition)
+        Metrics.Gauge(label: "yiwang_hub_compaction_lag_seconds", factory: factory)
+            .record(Double(stats.compactionLagMs) / 1000)
     }
 
     /// The Prometheus text exposition of every metric.

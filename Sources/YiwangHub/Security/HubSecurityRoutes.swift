@@ -9,7 +9,8 @@ import YiwangStore
 /// - `GET /v1/audit?from=SEQ&limit=N`: audit entries in order (`{"entries":[...]}`);
 /// - `GET /v1/audit/head`: the chain's head, `{"seq":..,"hash":..,"head":"SEQ:HASH"}`;
 /// - `GET /v1/audit/verify?expect=SEQ:HASH`: the hub verifies its own chain;
-/// - `GET /v1/records/{dataset}/{key}/history`: every version of a record the hub has seen (blame).
+/// - `GET /v1/records/{dataset}/{key}/history`: every version of a record the hub has seen (blame);
+/// - `GET /v1/audit/archives`: how much of the chain is archived and pruned (`ArchiveStateBody`).
 enum HubSecurityRoutes {
     static func add(to router: RouterGroup<HubRequestContext>, hub: ProvinceHub) {
         router.get("/v1/audit") { request, _ in
@@ -40,9 +41,26 @@ enum HubSecurityRoutes {
             let dataset = try context.parameters.require("dataset")
             let key = try PathKey.decode(try context.parameters.require("key"))
             guard hub.topology.policies[dataset] != nil else { throw YiwangError.unknownDataset(dataset) }
-            let versions = try await hub.store.history(dataset: dataset, key: key)
-            guard !versions.isEmpty else { throw YiwangError.notFound("history of '\(key)' in dataset '\(dataset)'") }
-            return Response.json(HistoryBody(dataset: dataset, key: key, versions: versions))
+            let history = try await hub.store.historyBody(dataset: dataset, key: key)
+            guard !history.versions.isEmpty || history.archived != nil else {
+                throw YiwangError.notFound("history of '\(key)' in dataset '\(dataset)'")
+            }
+            return Response.json(history)
+        }
+        router.get("/v1/audit/archives") { _, _ in Response.json(try await hub.store.archiveState()) }
+    }
+
+    /// `POST /v1/audit/archives` (admin credential: `HubRoutes.router` adds it to its `admin` group): records
+    /// segments `yiwangctl audit archive` sealed, each head checked against the hub's own entry
+    /// (`HubStore.recordArchive`), then prunes what is archived and compacted. Body: `ArchiveClaimBody`, at most
+    /// 4 MiB; answer: `ArchiveStateBody`.
+    static func addAdmin(to router: RouterGroup<HubRequestContext>, hub: ProvinceHub) {
+        router.post("/v1/audit/archives") { request, _ in
+            let body = try await request.body.collect(upTo: 4 << 20)
+            guard let claim = try? JSONCoding.decoder.decode(ArchiveClaimBody.self, from: Data(buffer: body)) else {
+                throw YiwangError.invalidField("body", "expected an archive claim (JSON)")
+            }
+            return Response.json(try await hub.store.recordArchive(claim, nowMs: hub.clock.nowMs()))
         }
     }
 }

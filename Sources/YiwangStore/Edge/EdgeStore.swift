@@ -70,6 +70,7 @@ public final class EdgeStore: Sendable {
         migrator.registerMigration("v3-outbox-ledger") { db in
             try OutboxLedger.migrate(db, nowMs: EdgeWallClock().nowMs())
         }
+        migrator.registerMigration("v4-conflict-retention") { db in try ConflictTable.createRetentionIndex(db) }
         return migrator
     }
 

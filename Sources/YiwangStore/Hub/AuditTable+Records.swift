@@ -10,7 +10,13 @@ extension AuditTable {
     /// record no entry accounts for. Each step replays under the policy its `conflict` entries name (a step
     /// without a conflict gives the same state under either), so a policy changed over time replays too. The
     /// problem names the dataset and key, never the value.
-    static func verifyRecords(_ db: Database, after chain: AuditVerification) throws -> AuditVerification {
+    ///
+    /// A record whose older entries were pruned is replayed from its archived entries (`archived`, from
+    /// `audit verify --archive`) and its live ones; without the archive it is counted in `recordsNotReplayed`,
+    /// never reported as checked.
+    static func verifyRecords(_ db: Database, after chain: AuditVerification, archived: ArchivedRecordEntries? = nil)
+        throws -> AuditVerification
+    {
         var result = chain
         // A copy from before the record links (`migrateToRecordLinks`) cannot find a record's entries.
         guard try db.columns(in: "records").contains(where: { $0.name == "last_audit" }) else { return chain }
@@ -30,7 +36,17 @@ extension AuditTable {
             guard let stored = try? RecordTable.state(from: row, dataset: dataset, key: key) else {
                 return broken("its stored version cannot be read: the row was edited")
             }
-            let versions = try appliedVersions(db, dataset: dataset, key: key)
+            let history = try recordHistory(db, dataset: dataset, key: key)
+            var entries = history.entries
+            if history.archivedLink != nil {
+                guard let archived else {
+                    result.recordsNotReplayed += 1
+                    continue
+                }
+                let firstLive = entries.first?.seq ?? Int64.max
+                entries = archived.entries(dataset: dataset, key: key).filter { $0.seq < firstLive } + entries
+            }
+            let versions = appliedVersions(details(of: entries), dataset: dataset, key: key)
             guard !versions.isEmpty else { return broken("no audit entry accounts for it: the row was inserted") }
             var replayed: RecordState?
             for (version, policy) in versions {
@@ -45,14 +61,30 @@ extension AuditTable {
         return result
     }
 
+    /// The records whose history reaches into the pruned part (`RecordEntries.archivedLink`): the ones whose
+    /// archived entries the records check needs.
+    static func recordsWithArchivedHistory(_ db: Database) throws -> Set<RecordKey> {
+        guard try JournalMarks.get(db, .prunedSeq) > 0 else { return [] }
+        var keys = Set<RecordKey>()
+        let rows = try Row.fetchCursor(db, sql: "SELECT dataset, key FROM records")
+        while let row = try rows.next() {
+            let dataset: String = row["dataset"]
+            let key: String = row["key"]
+            if try recordHistory(db, dataset: dataset, key: key).archivedLink != nil {
+                keys.insert(RecordKey(dataset: dataset, key: key))
+            }
+        }
+        return keys
+    }
+
     /// The record's versions as its `apply` entries recorded them, oldest first, each value replaced by the
     /// hex SHA-256 the entry holds (the merge never looks at values), with the policy its merge used: `siblings`
     /// when a `conflict` entry after it says so, else `lww`.
-    private static func appliedVersions(_ db: Database, dataset: String, key: String) throws
+    private static func appliedVersions(_ items: [RecordAuditEntry], dataset: String, key: String)
         -> [(Version, MergePolicy)]
     {
         var versions: [(Version, MergePolicy)] = []
-        for item in try recordDetails(db, dataset: dataset, key: key) {
+        for item in items {
             switch item {
             case .conflict(_, let conflict):
                 if !versions.isEmpty, conflict.resolution == ConflictRecord.Resolution.keptAsSiblings.rawValue {

@@ -4,7 +4,8 @@ import YiwangCore
 
 /// The hub's tamper-evident `audit` table: every applied change, conflict decision and refused batch or change,
 /// appended in the transaction that did it, each entry chained to the previous one by SHA-256
-/// (`AuditEntry`). Details hold vectors, actors, error codes and value hashes, never values.
+/// (`AuditEntry`). Details hold vectors, actors, error codes and value hashes, never values; the journal's
+/// unhashed `value` column holds a feed version's value until compaction (`AuditTable+Journal`).
 public enum AuditTable {
     static func createTable(_ db: Database) throws {
         try db.execute(
@@ -60,13 +61,31 @@ public enum AuditTable {
     }
 
     /// Verifies the whole chain in stored order (streaming), against an exported head if given; then, with the
-    /// chain intact, every record's stored state against its entries (`verifyRecords`).
-    public static func verify(_ db: Database, expecting: AuditHead?) throws -> AuditVerification {
-        var verifier = AuditChainVerifier(expecting: expecting)
+    /// chain intact, every record's stored state against its entries (`verifyRecords`). On a pruned hub the
+    /// chain is checked from the pruned head (`AuditArchiveTable.prunedHead`): the first live entry must link
+    /// to it; the archived part is checked only with the archive (`audit verify --archive`), and `archived`
+    /// holds its entries of the records whose history it keeps.
+    static func verify(_ db: Database, expecting: AuditHead?, archived: ArchivedRecordEntries? = nil) throws
+        -> AuditVerification
+    {
+        let anchor = try db.tableExists("audit_pruned_head") ? try AuditArchiveTable.prunedHead(db) : .empty
+        if let expecting, expecting.seq < anchor.seq {
+            let problem = AuditProblem(
+                position: 0, seq: expecting.seq,
+                reason: "the exported head \(expecting) is in the archived part (pruned up to seq \(anchor.seq)): "
+                    + "check it with --archive DIR")
+            return AuditVerification(checked: 0, head: anchor, problem: problem, archivedThrough: anchor.seq)
+        }
+        var verifier = AuditChainVerifier(anchor: anchor, expecting: expecting)
         let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM audit ORDER BY rowid")
         while let row = try rows.next(), verifier.check(entry(from: row)) {}
-        let chain = verifier.finish()
-        return chain.isIntact ? try verifyRecords(db, after: chain) : chain
+        var chain = verifier.finish()
+        chain.archivedThrough = anchor.seq
+        return chain.isIntact ? try verifyRecords(db, after: chain, archived: archived) : chain
+    }
+
+    public static func verify(_ db: Database, expecting: AuditHead?) throws -> AuditVerification {
+        try verify(db, expecting: expecting, archived: nil)
     }
 
     /// Links every record's `apply` and `conflict` entries newest to oldest, replacing the `(dataset, key)`
@@ -99,10 +118,23 @@ public enum AuditTable {
         "kind IN ('apply', 'conflict') AND seq <= \(through)"
     }
 
+    /// One record's `apply` and `conflict` entries still on the hub, oldest first, and where its older history
+    /// went when part of it was pruned.
+    struct RecordEntries {
+        var entries: [AuditEntry]
+        /// The newest of the record's entries that is no longer on the hub (archived and pruned), if any: its
+        /// history before the first of `entries` is in the archive, not here.
+        var archivedLink: Int64?
+    }
+
     /// The `apply` and `conflict` entries of one record, oldest first (for blame): those from before the
-    /// links through the legacy index, then the record's links.
-    static func recordEntries(_ db: Database, dataset: String, key: String) throws -> [AuditEntry] {
+    /// links through the legacy index, then the record's links. A link to a pruned entry ends the walk and is
+    /// reported as `archivedLink`; on a hub upgraded from the legacy index, once anything was pruned every
+    /// record's oldest history may be gone, so each says so (from the pruned legacy range).
+    static func recordHistory(_ db: Database, dataset: String, key: String) throws -> RecordEntries {
+        let prunedSeq = try db.tableExists("journal_marks") ? try JournalMarks.get(db, .prunedSeq) : 0
         var legacy: [AuditEntry] = []
+        var archivedLink: Int64?
         if let through = try Int64.fetchOne(db, sql: "SELECT through FROM audit_legacy") {
             legacy = try Row.fetchAll(
                 db.cachedStatement(
@@ -112,12 +144,17 @@ public enum AuditTable {
                         """),
                 arguments: [dataset, key]
             ).map(entry(from:))
+            if prunedSeq > 0 { archivedLink = min(through, prunedSeq) }
         }
         var next = try Int64.fetchOne(
             db, sql: "SELECT last_audit FROM records WHERE dataset = ? AND key = ?", arguments: [dataset, key])
         let statement = try db.cachedStatement(sql: "SELECT \(columns), record_prev FROM audit WHERE seq = ?")
         var entries: [AuditEntry] = []
-        while let seq = next, let row = try Row.fetchOne(statement, arguments: [seq]) {
+        while let seq = next {
+            guard let row = try Row.fetchOne(statement, arguments: [seq]) else {
+                if seq <= prunedSeq { archivedLink = max(archivedLink ?? 0, seq) }
+                break
+            }
             let entry = entry(from: row)
             // A damaged link: stop, never stray (compared as bytes, as the rows are keyed).
             guard ByteKey.equal(entry.dataset, dataset), ByteKey.equal(entry.key, key) else { break }
@@ -125,7 +162,8 @@ public enum AuditTable {
             let previous = row["record_prev"] as Int64?
             next = previous.flatMap { $0 < seq ? $0 : nil }  // links only go back: no loop on a damaged file
         }
-        return legacy + entries.reversed()  // links start after the legacy entries
+        // The links start after the legacy entries.
+        return RecordEntries(entries: legacy + entries.reversed(), archivedLink: archivedLink)
     }
 }
 
@@ -142,11 +180,13 @@ struct AuditWriter {
     }
 
     /// Appends one entry and returns its seq. `recordLink` is the seq of the record's previous `apply` or
-    /// `conflict` entry (`records.last_audit`), which the caller then moves to the returned seq.
+    /// `conflict` entry (`records.last_audit`), which the caller then moves to the returned seq. `feed` is the
+    /// version of an `apply` entry that changed the hub's state: the entry is then a feed version and holds its
+    /// value (not hashed; the detail holds its SHA-256), see `AuditTable+Journal`.
     @discardableResult
     mutating func append(
         _ db: Database, atMs: Int64, kind: String, node: String, dataset: String = "", key: String = "",
-        detail: String, recordLink: Int64? = nil
+        detail: String, recordLink: Int64? = nil, feed: Version? = nil
     ) throws -> Int64 {
         let seq = head.seq + 1
         let hash = AuditEntry.chainHash(
@@ -154,8 +194,9 @@ struct AuditWriter {
         try BoundWrite(
             db,
             sql: """
-                INSERT INTO audit(seq, at_ms, kind, node, dataset, key, detail, prev_hash, hash, record_prev)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO audit(
+                    seq, at_ms, kind, node, dataset, key, detail, prev_hash, hash, record_prev, feed, value)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute { values in
             values.add(seq)
@@ -168,6 +209,13 @@ struct AuditWriter {
             values.add(head.hash.hex)
             values.add(hash.hex)
             if let recordLink { values.add(recordLink) } else { values.addNull() }
+            if let feed {
+                values.add(Int64(feed.operation.rawValue))
+                values.add(feed.value)
+            } else {
+                values.addNull()
+                values.addNull()
+            }
         }
         head = AuditHead(seq: seq, hash: hash)
         return seq

@@ -36,17 +36,21 @@ extension BatchApplier {
     }
 
     /// A merged change: its audit entries first (the last one's seq is the record's new history link, stored
-    /// with it), then the record and the downlink feed, or only the link for an obsolete version.
+    /// with it), then the record, or only the link for an obsolete version. The `apply` entry of a version that
+    /// changed the state is the downlink feed's (`AuditTable+Journal`): one write per change, in the merge's
+    /// transaction.
     private mutating func store(
         _ change: Change, _ outcome: MergeOutcome, node: String, links: inout RecordPrefetch, _ db: Database
     ) throws {
         let version = change.version
         let nowMs = rules.nowMs
+        let changesState = outcome.newState != nil
         var link = try audit.append(
             db, atMs: nowMs, kind: "apply", node: version.origin, dataset: version.dataset, key: version.key,
-            detail: AuditDetail.applied(
-                version, seq: change.seq, outcome: outcome == .ignored ? "obsolete" : "applied"),
-            recordLink: links.auditLink(dataset: version.dataset, key: version.key))
+            detail: AuditDetail.applied(version, seq: change.seq, outcome: changesState ? "applied" : "obsolete"),
+            recordLink: links.auditLink(dataset: version.dataset, key: version.key),
+            feed: changesState ? version : nil)
+        if changesState { journalValueBytes += Int64(version.value?.utf8.count ?? 0) }
         if case .conflict(_, let records) = outcome {
             for record in records {
                 link = try audit.append(
@@ -57,7 +61,6 @@ extension BatchApplier {
         }
         if let state = outcome.newState {
             try RecordTable.store(db, dataset: version.dataset, key: version.key, state: state, auditLink: link)
-            try FeedTable.append(db, version)  // the downlink feed, in the merge's transaction
         } else {
             try db.cachedStatement(sql: "UPDATE records SET last_audit = ? WHERE dataset = ? AND key = ?")
                 .execute(arguments: [link, version.dataset, version.key])

@@ -3,12 +3,14 @@ import YiwangCore
 
 /// Applies one batch inside the caller's write transaction: reads what the hub's rules need
 /// (`BatchPrefetch.needs`), plans the batch (`BatchPlan`, pure), and executes the plan's decisions (records,
-/// feed, conflict log, audit entries, rejected and held changes, the node's row); then releases the held
+/// journal, conflict log, audit entries, rejected and held changes, the node's row); then releases the held
 /// changes that waited for the node's new high water (`HeldRelease`, one plan per origin).
 struct BatchApplier {
     let batch: SyncBatch
     let rules: HubBatchRules
     var audit = AuditWriter(head: .empty)
+    /// The bytes of the values this batch added to the journal (`JournalTotals.valueBytes`, written once).
+    var journalValueBytes: Int64 = 0
 
     init(
         batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64, maxClockAheadMs: Int64,
@@ -46,6 +48,7 @@ struct BatchApplier {
             try releaseHeld(waitingOn: batch.node, through: through, outcome: &outcome, db)
         }
         try HubNodeRecord.save(plan.node, db)
+        try JournalTotals.add(db, JournalTotals.valueBytes, journalValueBytes)
         return outcome
     }
 

@@ -64,6 +64,19 @@ enum HubSchema {
             try NodeProtocolTable.createTable(db)
         }
         migrator.registerMigration("v6-journal-marks") { db in try JournalMarks.createTable(db) }
+        migrator.registerMigration("v6-journal") { db in
+            // The audit log becomes the change journal (values, feed marks); the old feed table stays readable
+            // below its head, new positions number on above it (`FeedPositions`). No row is rewritten.
+            try AuditTable.migrateToJournal(db)
+        }
+        migrator.registerMigration("v7-audit-archives") { db in try AuditArchiveTable.createTables(db) }
+        migrator.registerMigration("v7-tombstone-purge") { db in
+            // The purge's candidates, oldest journal entry first, without a scan of every record; only tombstones
+            // are in it, so a put never touches it.
+            try db.execute(sql: "CREATE INDEX records_tombstones ON records(last_audit) WHERE op = 2")
+            try PurgedRecordTable.createTable(db)
+        }
+        migrator.registerMigration("v7-conflict-retention") { db in try ConflictTable.createRetentionIndex(db) }
         return migrator
     }
 }

@@ -9,7 +9,8 @@ enum JournalMarks {
         let rawValue: String
         /// Journal entries up to this seq are compacted: superseded values are gone, only what a node needs stays.
         static let compactedSeq = Name(rawValue: "compacted_seq")
-        /// The feed position of `compactedSeq`: a node whose cursor is older must bootstrap from a snapshot.
+        /// The feed position of the newest feed version at or below `compactedSeq` (the feed's horizon): a node
+        /// whose cursor is older must bootstrap from a snapshot.
         static let compactedPosition = Name(rawValue: "compacted_position")
         /// Journal entries up to this seq are sealed in archives (`yiwangctl audit archive`).
         static let archivedSeq = Name(rawValue: "archived_seq")

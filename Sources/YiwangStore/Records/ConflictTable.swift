@@ -33,6 +33,24 @@ public enum ConflictTable {
                 """)
     }
 
+    /// The index `prune` finds the oldest conflicts by (one insert per conflict, which is rare beside an apply).
+    static func createRetentionIndex(_ db: Database) throws {
+        try db.execute(sql: "CREATE INDEX conflicts_by_time ON conflicts(recorded_at_ms)")
+    }
+
+    /// Deletes at most `maxRows` conflicts recorded before `beforeMs` (oldest first) and returns how many. A
+    /// stored time that is not an integer, or lies in the future, is never before the cutoff: such a row stays
+    /// (SQLite orders text after every number), and nothing is computed from it.
+    static func prune(_ db: Database, beforeMs: Int64, maxRows: Int) throws -> Int {
+        try db.cachedStatement(
+            sql: """
+                DELETE FROM conflicts WHERE id IN (
+                    SELECT id FROM conflicts WHERE recorded_at_ms < ? ORDER BY recorded_at_ms LIMIT ?)
+                """
+        ).execute(arguments: [beforeMs, max(0, maxRows)])
+        return db.changesCount
+    }
+
     public static func append(_ db: Database, _ conflict: ConflictRecord, atMs: Int64) throws {
         let statement = try db.cachedStatement(
             sql: "INSERT INTO conflicts(dataset, key, resolution, recorded_at_ms, versions) VALUES (?, ?, ?, ?, ?)")
@@ -93,7 +111,8 @@ public enum ConflictTable {
             let resolution = ConflictRecord.Resolution(rawValue: row["resolution"]) ?? .lastWriterWins
             items.append(
                 StoredConflict(
-                    id: row["id"], recordedAtMs: row["recorded_at_ms"],
+                    id: row["id"],
+                    recordedAtMs: Int64.fromDatabaseValue(row["recorded_at_ms"] as DatabaseValue) ?? 0,
                     conflict: ConflictRecord(winner: versions[0], loser: versions[1], resolution: resolution)))
         }
         return ConflictPage(items: items, more: false)

@@ -44,7 +44,7 @@ public enum RecordTable {
     }
 
     /// Stores a record's state. `auditLink` (the hub only, whose `records` has the column) is the seq of the
-    /// record's newest audit entry, the head of its back-linked history (`AuditTable.recordEntries`).
+    /// record's newest audit entry, the head of its back-linked history (`AuditTable.recordHistory`).
     public static func store(
         _ db: Database, dataset: String, key: String, state: RecordState, auditLink: Int64? = nil
     ) throws {

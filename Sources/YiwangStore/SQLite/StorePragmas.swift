@@ -28,6 +28,12 @@ public enum StorePragmas {
     public static func apply(_ db: Database, role: Role) throws {
         try db.execute(sql: "PRAGMA synchronous = FULL")
         if !db.configuration.readonly {
+            if role == .hub {
+                // Pruned audit rows give their pages back (`HubStore.reclaimFreePages`). SQLite takes this only
+                // before the first table exists: a new file gets it, an older one keeps its mode until one
+                // `VACUUM` (`HubStore.enableIncrementalVacuum`, README "Audit archives").
+                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            }
             try db.execute(sql: "PRAGMA cache_size = -\(role.writerCacheKiB)")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
         }
