@@ -15,6 +15,7 @@ extension YiwangError.Code {
         case .unauthorized: .unauthorized
         case .rateLimited: .tooManyRequests
         case .valueTooLarge, .batchTooLarge: .contentTooLarge
+        case .snapshotRequired: .gone
         case .unavailable: .serviceUnavailable
         case .requestTimeout: .requestTimeout
         case .transport: .badGateway

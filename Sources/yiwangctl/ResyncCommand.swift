@@ -2,14 +2,15 @@ import ArgumentParser
 import Foundation
 import YiwangAPI
 
-/// `yiwangctl resync --edge URL`: the node pulls the hub's whole feed again from the start.
+/// `yiwangctl resync --edge URL`: the node bootstraps again from the hub's snapshot, then follows its feed.
 struct ResyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resync",
-        abstract: "Make a node re-pull every change of its datasets from the hub (downlink cursor back to 0).",
+        abstract: "Make a node take its datasets from the hub again (downlink cursor 0: a snapshot, then the feed).",
         discussion: """
             Safe at any time: versions the node already holds are recognised and ignored. Follow the catch-up \
-            with `yiwangctl status --edge URL` (downlink lag) and `yiwangctl digest DATASET --hub URL --edge URL`.
+            with the node's `GET /v1/status` (downlink snapshot progress and lag) and \
+            `yiwangctl digest DATASET --hub URL --edge URL`.
             """)
 
     @OptionGroup var endpoints: Endpoints
@@ -18,7 +19,8 @@ struct ResyncCommand: ParsableCommand {
         try runReportingFailure {
             let answer = try endpoints.client().decode(
                 ResyncAnswer.self, "POST", try endpoints.edgeURL() + "/v1/downlink/resync")
-            print("resync started: downlink cursor \(answer.previousCursor) -> 0; the node re-pulls from the hub")
+            print(
+                "resync started: downlink cursor \(answer.previousCursor) -> 0; the node bootstraps from the hub's snapshot")
         }
     }
 }

@@ -19,7 +19,7 @@ import YiwangCore
         #expect(object.count == 16, "every key, null when unknown")
         #expect(object["oldestPendingMs"] is NSNull && object["clock"] is NSNull && object["grants"] is NSNull)
         let downlink = try #require(object["downlink"] as? [String: Any])
-        #expect(downlink.count == 5 && downlink["lag"] is NSNull)
+        #expect(downlink.count == 6 && downlink["lag"] is NSNull && downlink["snapshot"] is NSNull)
         #expect(try JSONCoding.decoder.decode(EdgeStatus.self, from: bytes) == status)
     }
 

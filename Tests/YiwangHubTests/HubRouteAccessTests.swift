@@ -20,6 +20,7 @@ import YiwangTesting
     static let table: [String: HubAccess] = [
         "POST /v1/sync": .node,
         "GET /v1/changes": .node,
+        "GET /v1/snapshot": .node,
         "GET /v1/grants": .node,
         "GET /v1/nodes": .reader,
         "GET /v1/nodes/{id}": .reader,

@@ -83,16 +83,32 @@ public struct DownlinkStatus: Codable, Sendable, Hashable {
     /// Time since that pull.
     public var lastPullAgeMs: Int64?
     public var lastError: String?
+    /// The snapshot bootstrap in progress (null when none is): its feed position and the records applied.
+    public var snapshot: Snapshot?
 
-    public init(cursor: Int64, lag: Int64?, lastPullMs: Int64?, lastPullAgeMs: Int64?, lastError: String?) {
+    /// `downlink.snapshot`: `{position, records}`.
+    public struct Snapshot: Codable, Sendable, Hashable {
+        public var position: Int64
+        public var records: Int64
+        public init(position: Int64, records: Int64) {
+            self.position = position
+            self.records = records
+        }
+    }
+
+    public init(
+        cursor: Int64, lag: Int64?, lastPullMs: Int64?, lastPullAgeMs: Int64?, lastError: String?,
+        snapshot: Snapshot? = nil
+    ) {
         self.cursor = cursor
         self.lag = lag
         self.lastPullMs = lastPullMs
         self.lastPullAgeMs = lastPullAgeMs
         self.lastError = lastError
+        self.snapshot = snapshot
     }
 
-    enum CodingKeys: String, CodingKey { case cursor, lag, lastPullMs, lastPullAgeMs, lastError }
+    enum CodingKeys: String, CodingKey { case cursor, lag, lastPullMs, lastPullAgeMs, lastError, snapshot }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -101,5 +117,6 @@ public struct DownlinkStatus: Codable, Sendable, Hashable {
         try c.encode(lastPullMs, forKey: .lastPullMs)
         try c.encode(lastPullAgeMs, forKey: .lastPullAgeMs)
         try c.encode(lastError, forKey: .lastError)
+        try c.encode(snapshot, forKey: .snapshot)
     }
 }

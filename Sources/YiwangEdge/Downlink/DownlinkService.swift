@@ -93,10 +93,26 @@ public final class DownlinkService: Service, Sendable {
         return Set(versions.map(\.dataset)).filter { plan.policy(for: $0) == nil }.sorted()
     }
 
-    /// One pull and its application; returns whether the hub has more, or nil when shutting down.
+    /// One pull and its application; returns whether the hub has more, or nil when shutting down. At cursor 0
+    /// with no snapshot finished since the last resync, the pull is a snapshot page (`snapshotStep`).
     func pullOnce(wait: Bool) async throws -> Bool? {
+        if try await store.needsSnapshot() {
+            switch try await snapshotStep() {
+            case .pulled: return true
+            case .shutdown: return nil
+            case .unsupported: break  // an older hub: this same pull goes to its feed from 0
+            }
+        }
         let since = try await store.downlinkCursor()
         guard let response = try await fetch(since: since, wait: wait ? settings.waitSeconds : 0) else { return nil }
+        if response.status == 410 {
+            // The hub compacted its feed past this node's cursor: only a snapshot brings it up to date.
+            logger.notice(
+                "the hub's feed no longer holds this node's cursor: bootstrapping from a snapshot",
+                metadata: ["yiwang.since": .stringConvertible(since)])
+            try await store.restartSnapshot()
+            return true
+        }
         guard response.status == 200 else {
             let reason = UplinkService.reason(status: response.status, body: response.body)
             throw YiwangError.unavailable("the hub answered \(response.status) to a pull: \(reason)")
@@ -149,6 +165,98 @@ public final class DownlinkService: Service, Sendable {
         return response.more
     }
 
+    /// One page of the hub's snapshot, applied in one transaction with the progress (so a kill resumes at the
+    /// next page); the last page sets the cursor to the snapshot's position. An older hub (404) has no snapshot:
+    /// the node pulls its feed from 0. A refused position (400, 410: a restored or compacted hub) starts the
+    /// snapshot again.
+    func snapshotStep() async throws -> SnapshotStep {
+        let progress = try await store.snapshotProgress()
+        guard let response = try await fetchSnapshot(progress) else { return .shutdown }
+        switch response.status {
+        case 200: break
+        case 404:
+            logger.notice("the hub serves no snapshot (an older hub): pulling its feed from the start")
+            try await store.skipSnapshot()
+            return .unsupported
+        case 400 where progress != nil, 410 where progress != nil:
+            logger.notice(
+                "the hub refused the snapshot's position: starting the snapshot again",
+                metadata: [
+                    "yiwang.position": .stringConvertible(progress?.position ?? 0),
+                    "yiwang.status": .stringConvertible(response.status),
+                ])
+            try await store.restartSnapshot()
+            return .pulled
+        default:
+            let reason = UplinkService.reason(status: response.status, body: response.body)
+            throw YiwangError.unavailable("the hub answered \(response.status) to a snapshot page: \(reason)")
+        }
+        let page = try SnapshotCodec.decode(response.body)
+        if let problem = SnapshotPageCheck.problem(page, progress: progress) {
+            refusedPages.wrappingAdd(1, ordering: .relaxed)
+            metrics.pagesRefused.increment()
+            logger.error("hub snapshot page refused", metadata: ["yiwang.error": .string(problem)])
+            throw YiwangError(code: .invalidField, field: "snapshot", message: problem)
+        }
+        let unknown = withoutPolicy(page.entries.flatMap(\.state.visible))
+        guard unknown.isEmpty else {
+            grants?.refreshBell.ring()
+            throw YiwangError(
+                code: .unknownDataset, field: "dataset",
+                message: "the hub's snapshot carries dataset(s) [\(unknown.joined(separator: ", "))] that its grants "
+                    + "for this node give no policy; asking for the grants again")
+        }
+        guard let applied = try await store.applySnapshotPage(page, expected: progress) else {
+            logger.notice("snapshot progress moved during a page (resync); pulling again")
+            return .pulled
+        }
+        if applied.refused > 0 {
+            logger.warning(
+                "snapshot records refused: they count this node beyond its own outbox",
+                metadata: ["yiwang.refused": .stringConvertible(applied.refused)])
+        }
+        if progress == nil {
+            logger.info("snapshot started", metadata: ["yiwang.position": .stringConvertible(page.position)])
+        }
+        if applied.finished {
+            logger.info(
+                "snapshot applied: pulling the feed from its position",
+                metadata: [
+                    "yiwang.position": .stringConvertible(page.position),
+                    "yiwang.records": .stringConvertible((progress?.records ?? 0) + Int64(page.entries.count)),
+                ])
+        }
+        return .pulled
+    }
+
+    /// What one snapshot step did.
+    enum SnapshotStep {
+        /// A page was applied (or the snapshot restarted): pull again at once.
+        case pulled
+        /// The hub has no snapshot (404): the feed from 0 instead.
+        case unsupported
+        case shutdown
+    }
+
+    /// One snapshot page, abandoned (nil) if a graceful shutdown starts meanwhile.
+    private func fetchSnapshot(_ progress: SnapshotProgress?) async throws(YiwangError) -> SnapshotResponse? {
+        let once = ResumeOnce()
+        let outcome = await withGracefulShutdownHandler {
+            await withCheckedContinuation { continuation in
+                once.install(continuation)
+                transport.fetchSnapshot(
+                    node: nodeID, position: progress?.position, after: progress?.next, limit: settings.pageLimit
+                ) { once.resume(.snapshot($0)) }
+            }
+        } onGracefulShutdown: {
+            once.resume(.shutdown)
+        }
+        switch outcome {
+        case .snapshot(let result): return try result.get()
+        case .answer, .restart, .shutdown: return nil
+        }
+    }
+
     /// The pull, abandoned (nil) if a graceful shutdown starts while the hub holds it open, or restarted
     /// (an empty answer at the old cursor, which the cursor check then discards) when a resync rings.
     private func fetch(since: Int64, wait: Int) async throws(YiwangError) -> FeedResponse? {
@@ -174,7 +282,7 @@ public final class DownlinkService: Service, Sendable {
         switch outcome {
         case .answer(let result): return try result.get()
         case .restart: return FeedResponse(status: 200, body: [], cursor: nil, more: true, head: nil)
-        case .shutdown: return nil
+        case .shutdown, .snapshot: return nil
         }
     }
 
@@ -188,6 +296,7 @@ public final class DownlinkService: Service, Sendable {
 private final class ResumeOnce: Sendable {
     enum Value: Sendable {
         case answer(Result<FeedResponse, YiwangError>)
+        case snapshot(Result<SnapshotResponse, YiwangError>)
         case restart
         case shutdown
     }
@@ -242,6 +351,22 @@ enum FeedCursorCheck {
         }
         if cursor < since && !response.reset {
             return "the hub's cursor moved back from \(since) to \(cursor) without a reset"
+        }
+        return nil
+    }
+}
+
+/// What a node believes of a snapshot page: it belongs to the snapshot in progress (same position) and starts
+/// after that snapshot's last page (the codec has checked the order within the page).
+enum SnapshotPageCheck {
+    /// nil when the page may be applied; else why not (numbers only, never record values).
+    static func problem(_ page: SnapshotPage, progress: SnapshotProgress?) -> String? {
+        guard let progress else { return nil }
+        guard page.position == progress.position else {
+            return "the hub's snapshot page is at position \(page.position), the snapshot in progress at \(progress.position)"
+        }
+        if let first = page.entries.first, !progress.next.precedes(dataset: first.dataset, key: first.key) {
+            return "the hub's snapshot page does not start after the previous page's last record"
         }
         return nil
     }

@@ -24,12 +24,38 @@ public struct FeedResponse: Sendable {
     }
 }
 
-/// What the downlink needs from the network: one pull of the hub's change feed. Completion-based, so a
-/// long-poll in flight can be abandoned at shutdown without waiting for it.
+/// One answer of the hub's `GET /v1/snapshot`: the status and the body (a `SnapshotCodec` page on 200).
+public struct SnapshotResponse: Sendable {
+    public var status: Int
+    public var body: [UInt8]
+
+    public init(status: Int, body: [UInt8]) {
+        self.status = status
+        self.body = body
+    }
+}
+
+/// What the downlink needs from the network: one pull of the hub's change feed, one page of its snapshot.
+/// Completion-based, so a long-poll in flight can be abandoned at shutdown without waiting for it.
 public protocol DownlinkTransport: Sendable {
     func fetchChanges(
         node: String, since: Int64, limit: Int, waitSeconds: Int,
         completion: @escaping @Sendable (Result<FeedResponse, YiwangError>) -> Void)
+
+    /// One snapshot page: the first when `position` is nil, else the page after `after`.
+    func fetchSnapshot(
+        node: String, position: Int64?, after: SnapshotToken?, limit: Int,
+        completion: @escaping @Sendable (Result<SnapshotResponse, YiwangError>) -> Void)
+}
+
+extension DownlinkTransport {
+    /// A transport that knows no snapshot answers as an older hub does (404): the node pulls the feed from 0.
+    public func fetchSnapshot(
+        node: String, position: Int64?, after: SnapshotToken?, limit: Int,
+        completion: @escaping @Sendable (Result<SnapshotResponse, YiwangError>) -> Void
+    ) {
+        completion(.success(SnapshotResponse(status: 404, body: [])))
+    }
 }
 
 /// The production downlink transport: libcurl, with its own connections (the uplink's is not held up by a
@@ -39,9 +65,38 @@ public struct CurlDownlinkTransport: DownlinkTransport {
     public let url: String
     private let clients: ClientPool
 
-    public init(url: String, configuration: CurlHTTPClient.Configuration) {
+    /// The hub's `/v1/snapshot` URL.
+    public let snapshotURL: String
+
+    /// `url` is the hub's `/v1/changes` URL; the snapshot's is beside it unless given.
+    public init(url: String, snapshotURL: String? = nil, configuration: CurlHTTPClient.Configuration) {
         self.url = url
+        self.snapshotURL =
+            snapshotURL ?? (url.hasSuffix("/v1/changes") ? String(url.dropLast("/v1/changes".count)) : url)
+            + "/v1/snapshot"
         self.clients = ClientPool(configuration: configuration)
+    }
+
+    public func fetchSnapshot(
+        node: String, position: Int64?, after: SnapshotToken?, limit: Int,
+        completion: @escaping @Sendable (Result<SnapshotResponse, YiwangError>) -> Void
+    ) {
+        var target = "\(snapshotURL)?limit=\(limit)"
+        if let position { target += "&position=\(position)" }
+        if let after { target += "&after=\(after.encoded)" }
+        let url = target
+        let clients = self.clients
+        DispatchQueue.global().async {
+            let client = clients.take()
+            defer { clients.giveBack(client) }
+            let result = Result { () throws(YiwangError) -> SnapshotResponse in
+                let response = try client.sendBlocking(
+                    method: "GET", url: url,
+                    headers: [("X-Yiwang-Node", node), (ProtocolVersion.header, ProtocolVersion.current.description)])
+                return SnapshotResponse(status: response.status, body: response.body)
+            }
+            completion(result)
+        }
     }
 
     public func fetchChanges(

@@ -20,6 +20,7 @@ extension DownlinkStatus {
         self.init(
             cursor: summary.cursor, lag: summary.lag, lastPullMs: summary.lastPullMs,
             lastPullAgeMs: summary.lastPullMs.map { max(0, nowMs.saturatingSubtract($0)) },
-            lastError: summary.lastError)
+            lastError: summary.lastError,
+            snapshot: summary.snapshot.map { Snapshot(position: $0.position, records: $0.records) })
     }
 }

@@ -46,7 +46,7 @@ extension HubRoutes {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
     }
 
-    private static func integer(_ text: Substring?, name: String, default value: Int64, range: ClosedRange<Int64>)
+    static func integer(_ text: Substring?, name: String, default value: Int64, range: ClosedRange<Int64>)
         throws(YiwangError) -> Int64
     {
         guard let text else { return value }

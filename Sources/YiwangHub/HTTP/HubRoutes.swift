@@ -36,6 +36,7 @@ public enum HubRoutes {
 
         batches.post("/v1/sync") { request, context in try await sync(request, node: context.identity?.name, hub: hub) }
         nodes.get("/v1/changes") { request, context in try await changes(request, context: context, hub: hub) }
+        nodes.get("/v1/snapshot") { request, context in try await snapshot(request, context: context, hub: hub) }
         nodes.get("/v1/grants") { _, context in try grants(context: context, hub: hub) }
         HubSecurityRoutes.add(to: readers, hub: hub)
         HubSecurityRoutes.addAdmin(to: admins, hub: hub)

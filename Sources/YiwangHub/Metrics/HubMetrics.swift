@@ -14,6 +14,8 @@ public final class HubMetrics: Sendable {
     private let rejectedBatches: Metrics.Counter
     private let rejectedChanges: Metrics.Counter
     private let batchDuration: Metrics.Timer
+    private let snapshotsStarted: Metrics.Counter
+    private let snapshotPagesServed: Metrics.Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -28,6 +30,8 @@ public final class HubMetrics: Sendable {
         rejectedBatches = Metrics.Counter(label: "yiwang_hub_rejected_batches_total", factory: factory)
         rejectedChanges = Metrics.Counter(label: "yiwang_hub_rejected_changes_total", factory: factory)
         batchDuration = Metrics.Timer(label: "yiwang_hub_batch_seconds", factory: factory)
+        snapshotsStarted = Metrics.Counter(label: "yiwang_hub_snapshots_started_total", factory: factory)
+        snapshotPagesServed = Metrics.Counter(label: "yiwang_hub_snapshot_pages_served_total", factory: factory)
     }
 
     func recordBatch(_ outcome: BatchOutcomeSummary, duration: Duration) {
@@ -35,6 +39,12 @@ public final class HubMetrics: Sendable {
         conflicts.increment(by: outcome.conflicts)
         rejectedChanges.increment(by: outcome.rejected)
         batchDuration.record(duration: duration)
+    }
+
+    /// Counts a snapshot page served (`GET /v1/snapshot`); `first` when it started a snapshot.
+    func recordSnapshotPage(first: Bool) {
+        if first { snapshotsStarted.increment() }
+        snapshotPagesServed.increment()
     }
 
     func recordRejectedBatch() {

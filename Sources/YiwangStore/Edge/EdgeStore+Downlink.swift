@@ -11,6 +11,8 @@ public struct DownlinkSummary: Sendable, Hashable {
     public var lastPullMs: Int64?
     /// The last downlink error, cleared by the next successful pull.
     public var lastError: String?
+    /// The snapshot bootstrap in progress, if any.
+    public var snapshot: SnapshotProgress? = nil
 
     /// Feed entries the node has yet to scan, as of the last pull.
     public var lag: Int64? { head.map { max(0, $0 - cursor) } }
@@ -48,7 +50,8 @@ extension EdgeStore {
                 cursor: try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0,
                 head: try EdgeMeta.int(db, EdgeMeta.downlinkHead),
                 lastPullMs: try EdgeMeta.int(db, EdgeMeta.lastPullMs),
-                lastError: try EdgeMeta.text(db, EdgeMeta.downlinkError))
+                lastError: try EdgeMeta.text(db, EdgeMeta.downlinkError),
+                snapshot: try Self.snapshotProgress(db))
         }
     }
 
@@ -105,12 +108,14 @@ extension EdgeStore {
         }
     }
 
-    /// Forgets the downlink position: the next pull starts from the beginning of the hub's feed (a full
-    /// re-pull; merging is idempotent, so what is already held is simply ignored).
+    /// Forgets the downlink position: the node bootstraps again from the hub's snapshot (or, from an older hub,
+    /// re-pulls its feed from the beginning); merging is idempotent, so what is already held is simply ignored.
     public func resetDownlink() async throws(YiwangError) {
         try await write { db in
             try EdgeMeta.set(db, EdgeMeta.downlinkCursor, 0)
             try EdgeMeta.set(db, EdgeMeta.downlinkHead, nil)
+            try EdgeMeta.set(db, EdgeMeta.snapshotDone, nil)  // a snapshot-capable hub bootstraps it again
+            try Self.clearSnapshotProgress(db)
         }
         downlinkBell.ring()
     }

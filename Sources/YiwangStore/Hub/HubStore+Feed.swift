@@ -29,11 +29,20 @@ extension HubStore {
     }
 
     /// One page of the feed for `node` after `since`, in `datasets`, without the node's own versions.
+    /// A `since` above 0 but older than the horizon (`FeedTable.horizon`, read in the page's transaction) is
+    /// refused with `snapshot_required`: versions the node never saw were compacted away.
     public func feedPage(
         node: String, since: Int64, datasets: Set<String>, limit: Int, maxBytes: Int = FeedPage.maxBytes
     ) async throws -> FeedPage {
         try await pool.read { db in
-            try FeedTable.page(
+            let horizon = try FeedTable.horizon(db)
+            if since > 0, since < horizon, since <= (try FeedTable.head(db)) {
+                throw YiwangError(
+                    code: .snapshotRequired, field: "since",
+                    message: "the feed before position \(horizon) is compacted and this node's cursor is \(since): "
+                        + "bootstrap from GET /v1/snapshot, then pull the feed from the snapshot's position")
+            }
+            return try FeedTable.page(
                 db, since: since, datasets: datasets, excludingOrigin: node, limit: limit, maxBytes: maxBytes)
         }
     }
