@@ -11,6 +11,9 @@ extension ProvinceHub {
         -> SnapshotPage
     {
         guard topology.node(node) != nil else { throw YiwangError.unknownNode(node) }
+        // While it pages, the node holds only what the pages gave it: its downlink cursor is 0 (the report shows
+        // it behind, and no tombstone of its datasets is purged, `TombstonePurge`, until it reaches the feed).
+        try await store.recordPull(node: node, cursor: 0, nowMs: clock.nowMs())
         let read = try await store.snapshotPage(datasets: topology.grants(for: node), after: after, limit: limit)
         if let position {
             guard position <= read.head else {
