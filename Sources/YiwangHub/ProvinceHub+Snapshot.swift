@@ -11,9 +11,6 @@ extension ProvinceHub {
         -> SnapshotPage
     {
         guard topology.node(node) != nil else { throw YiwangError.unknownNode(node) }
-        // While it pages, the node holds only what the pages gave it: its downlink cursor is 0 (the report shows
-        // it behind, and no tombstone of its datasets is purged, `TombstonePurge`, until it reaches the feed).
-        try await store.recordPull(node: node, cursor: 0, nowMs: clock.nowMs())
         let read = try await store.snapshotPage(datasets: topology.grants(for: node), after: after, limit: limit)
         if let position {
             guard position <= read.head else {
@@ -31,6 +28,10 @@ extension ProvinceHub {
         } else if after != nil {
             throw YiwangError.invalidField("position", "a page after the first needs the snapshot's position")
         }
+        // While it pages, the node holds only what the pages gave it: its downlink cursor is 0 (the report shows
+        // it behind, and no tombstone of its datasets is purged, `TombstonePurge`, until it reaches the feed).
+        // Recorded after the page is read: a purge meanwhile needed the node's earlier cursor past the tombstone.
+        try await store.recordPull(node: node, cursor: 0, nowMs: clock.nowMs())
         metrics.recordSnapshotPage(first: position == nil)
         return SnapshotPage(position: position ?? read.head, readAt: read.head, next: read.next, entries: read.entries)
     }

@@ -110,11 +110,12 @@ struct AuditCommand: ParsableCommand {
             let base = try source.endpoints.hubURL()
             let client = source.endpoints.client()
             var verifier = AuditChainVerifier(anchor: anchor, expecting: expected)
-            var from: Int64 = anchor.seq + 1
+            var from: Int64 = anchor.seq.saturatingAdd(1)
             while true {
                 let page = try client.decode(AuditPage.self, "GET", base + "/v1/audit?from=\(from)&limit=5000")
                 for body in page.entries where !verifier.check(body.entry) { return verifier.finish() }
                 guard let last = page.entries.last else { break }
+                guard last.seq < Int64.max, last.seq >= from else { break }  // a hostile page never loops or traps
                 from = last.seq + 1
             }
             return verifier.finish()

@@ -39,10 +39,10 @@ public struct AuditChainVerifier: Sendable {
             return false
         }
         var link = head.hash
-        if allowsGaps, let prev = entry.prevHash, entry.seq > head.seq + 1 {
+        if allowsGaps, let prev = entry.prevHash, entry.seq > head.seq.saturatingAdd(1) {
             skipped += entry.seq - head.seq - 1
             link = prev
-        } else if entry.seq != head.seq + 1 {
+        } else if entry.seq != head.seq.saturatingAdd(1) {
             return fail(
                 "seq \(entry.seq) follows seq \(head.seq): an entry was inserted, deleted or reordered here")
         }
@@ -67,7 +67,7 @@ public struct AuditChainVerifier: Sendable {
         if let problem { return AuditVerification(checked: checked, head: head, problem: problem) }
         if let expected, !expectedSeen {
             let problem = AuditProblem(
-                position: checked, seq: head.seq + 1,
+                position: checked, seq: head.seq.saturatingAdd(1),
                 reason: "the chain ends at seq \(head.seq), before the exported head \(expected): entries were deleted")
             return AuditVerification(checked: checked, head: head, problem: problem)
         }

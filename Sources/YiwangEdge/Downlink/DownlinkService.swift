@@ -223,7 +223,7 @@ public final class DownlinkService: Service, Sendable {
                 "snapshot applied: pulling the feed from its position",
                 metadata: [
                     "yiwang.position": .stringConvertible(page.position),
-                    "yiwang.records": .stringConvertible((progress?.records ?? 0) + Int64(page.entries.count)),
+                    "yiwang.records": .stringConvertible((progress?.records ?? 0).saturatingAdd(Int64(page.entries.count))),
                 ])
         }
         return .pulled

@@ -90,7 +90,7 @@ public struct AuditArchiver {
         var pending: [AuditEntry] = []
         var added: [AuditSegmentInfo] = []
         var sealed = 0
-        var next = start.seq + 1
+        var next = start.seq.saturatingAdd(1)
         var reachedCutoff = false
         var segmentPrev = start.hash
         func flush() throws {

@@ -38,7 +38,9 @@ enum AuditArchiveTable {
         guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_pruned_head WHERE id = 1") else {
             return .empty
         }
-        return AuditHead(seq: max(0, row["seq"] as Int64), hash: ChainedRow.hash(row, "hash"))
+        // An edited row (text, NULL) reads as seq 0, never a trap: the live chain's first entry then fails its link.
+        let seq = Int64.fromDatabaseValue(row["seq"] as DatabaseValue) ?? 0
+        return AuditHead(seq: max(0, seq), hash: ChainedRow.hash(row, "hash"))
     }
 
     static func state(_ db: Database) throws -> ArchiveStateBody {

@@ -53,10 +53,12 @@ extension HubStore {
             let pruned = try AuditArchiveTable.prunedHead(db)
             guard due > pruned.seq else { return 0 }
             let upTo = min(due, pruned.seq.saturatingAdd(maxRows))
-            guard let row = try Row.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [upTo]) else {
-                throw YiwangError.storage("the audit log holds no entry at seq \(upTo) to prune up to")
+            guard
+                let row = try Row.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [upTo]),
+                let hash = String.fromDatabaseValue(row["hash"] as DatabaseValue)
+            else {
+                throw YiwangError.storage("the audit log holds no readable entry at seq \(upTo) to prune up to")
             }
-            let hash: String = row["hash"]
             try db.execute(sql: "DELETE FROM audit WHERE seq > ? AND seq <= ?", arguments: [pruned.seq, upTo])
             let removed = db.changesCount
             try db.execute(

@@ -29,14 +29,17 @@ extension HubStore {
     }
 
     /// One page of the feed for `node` after `since`, in `datasets`, without the node's own versions.
-    /// A `since` above 0 but older than the horizon (`FeedTable.horizon`, read in the page's transaction) is
-    /// refused with `snapshot_required`: versions the node never saw were compacted away.
+    /// Once anything is compacted, a `since` older than the horizon (`FeedTable.horizon`, read in the page's
+    /// transaction), 0 included, or past the head is refused with `snapshot_required`: versions the node never
+    /// saw were compacted away, and a page from there would skip them silently.
     public func feedPage(
         node: String, since: Int64, datasets: Set<String>, limit: Int, maxBytes: Int = FeedPage.maxBytes
     ) async throws -> FeedPage {
         try await pool.read { db in
             let horizon = try FeedTable.horizon(db)
-            if since > 0, since < horizon, since <= (try FeedTable.head(db)) {
+            // Past the head (a hub restored from an older copy) the page would restart from 0: the same gap.
+            let head = try FeedTable.head(db)
+            if horizon > 0, since < horizon || since > head {
                 throw YiwangError(
                     code: .snapshotRequired, field: "since",
                     message: "the feed before position \(horizon) is compacted and this node's cursor is \(since): "
