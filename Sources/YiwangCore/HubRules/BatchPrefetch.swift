@@ -6,8 +6,8 @@ public struct BatchPrefetch: Sendable, Hashable {
     /// has nothing the hub can find (its entry archived and pruned, or another record's): refused as reused,
     /// unless written before `journalStartMs`.
     public var resentRecords: [UInt64: SequenceRecord]
-    /// The hub time of the oldest journal entry the hub keeps (read when a resent sequence has no record; nil:
-    /// not read, or no entry).
+    /// The hub time of the oldest journal entry the hub keeps once older ones were pruned (read when a resent
+    /// sequence has no record; nil: not read, nothing pruned, or no entry).
     public var journalStartMs: Int64?
     /// The hub's high water of every other node the new changes' vectors count (a node missing here: 0).
     public var highWaters: [String: UInt64]

@@ -27,9 +27,11 @@ struct SequenceRecordLookup {
         return try journalEntry(db, node: node, change: change).map(SequenceRecord.version)
     }
 
-    /// The hub time of the oldest journal entry the hub keeps (`BatchPrefetch.journalStartMs`).
+    /// The hub time of the oldest journal entry the hub keeps (`BatchPrefetch.journalStartMs`), once entries
+    /// were pruned (before that, every change the hub merged has its entry: nil).
     static func journalStartMs(_ db: Database) throws -> Int64? {
-        try Int64.fetchOne(db.cachedStatement(sql: "SELECT at_ms FROM audit ORDER BY seq LIMIT 1"))
+        guard try JournalMarks.get(db, .prunedSeq) > 0 else { return nil }
+        return try Int64.fetchOne(db.cachedStatement(sql: "SELECT at_ms FROM audit ORDER BY seq LIMIT 1"))
     }
 
     private mutating func journalEntry(_ db: Database, node: String, change: Change) throws -> RecordedVersion? {
