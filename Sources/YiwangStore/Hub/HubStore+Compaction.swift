@@ -62,8 +62,10 @@ extension HubStore {
             guard let step else { break }
             result.add(step)
         }
-        result.sequenceDigestsDeleted = try await pool.write { db in
-            try SequenceDigestTable.deleteOlder(db, than: cutoffMs)
+        if try await pool.read({ db in try SequenceDigestTable.hasOlder(db, than: cutoffMs) }) {
+            result.sequenceDigestsDeleted = try await pool.write { db in
+                try SequenceDigestTable.deleteOlder(db, than: cutoffMs)
+            }
         }
         if result.chunks > 0 {
             logger.info(

@@ -77,6 +77,13 @@ enum SequenceDigestTable {
         return db.changesCount
     }
 
+    /// True when a row was received before `cutoffMs` (compaction then deletes; else it writes nothing).
+    static func hasOlder(_ db: Database, than cutoffMs: Int64) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM sequence_digests WHERE at_ms < ?)"),
+            arguments: [cutoffMs]) ?? false
+    }
+
     /// How many rows the table holds (metrics, tests).
     static func count(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM sequence_digests") ?? 0
