@@ -55,12 +55,32 @@ extension HubStore {
         try await pool.read { db in try FeedTable.head(db) }
     }
 
-    /// Records that `node` pulled from `cursor` at `nowMs`.
-    public func recordPull(node: String, cursor: Int64, nowMs: Int64) async throws {
+    /// Records that `node` pulled from `cursor` at `nowMs`, served `datasets` (its grants), and adds them to the
+    /// datasets it was ever served (`HubStore+ServedDatasets`). A pull that `continues` (a feed cursor above 0, a
+    /// snapshot page after the first) and is granted a dataset its last pull was not served is refused with
+    /// `snapshot_required`, recording nothing: the node never received that dataset's versions before its
+    /// cursor (deletes, and tombstones purged since, included), and only a snapshot brings them.
+    public func recordPull(node: String, cursor: Int64, datasets: Set<String>, continues: Bool, nowMs: Int64)
+        async throws
+    {
         try await pool.write { db in
+            let stored = try Self.servedDatasets(db, node: node)
+            if continues, let served = stored.served {
+                let added = datasets.subtracting(served)
+                guard added.isEmpty else {
+                    throw YiwangError(
+                        code: .snapshotRequired, field: "since",
+                        message: "this node was granted dataset(s) [\(added.sorted().joined(separator: ", "))] "
+                            + "after its cursor: bootstrap from GET /v1/snapshot, then pull the feed from its position")
+                }
+            }
+            let everServed = (stored.everServed ?? []).union(datasets)
             try db.cachedStatement(
-                sql: "INSERT OR REPLACE INTO downlinks(node, cursor, last_pull_ms) VALUES (?, ?, ?)"
-            ).execute(arguments: [node, cursor, nowMs])
+                sql: """
+                    INSERT OR REPLACE INTO downlinks(node, cursor, last_pull_ms, served, ever_served)
+                    VALUES (?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [node, cursor, nowMs, Self.encodeDatasets(datasets), Self.encodeDatasets(everServed)])
         }
     }
 
