@@ -110,3 +110,49 @@ struct DownlinkSnapshotFallbackTests {
         }
     }
 }
+
+/// The node's status shows its snapshot bootstrap: pending before the first page, then paging with its
+/// position, pages and records, and nothing once it finished.
+@Suite("Downlink snapshot status")
+struct DownlinkSnapshotStatusTests {
+    static func entry(_ key: String) -> SnapshotEntry {
+        let version = Version(
+            dataset: "population", key: key, vector: VersionVector(["430200": 1]),
+            hlc: HLCTimestamp(wallMs: 1_790_000_000_000), origin: "430200", actor: "clerk", operation: .put,
+            value: #"{"n":1}"#)
+        return SnapshotEntry(
+            dataset: "population", key: key, state: RecordState(vector: version.vector, visible: [version]))
+    }
+
+    static func page(_ keys: [String], last: Bool) -> SnapshotResponse {
+        let entries = keys.map(entry)
+        let next = last ? nil : entries.last.map { SnapshotToken(dataset: $0.dataset, key: $0.key) }
+        return SnapshotResponse(
+            status: 200, body: SnapshotCodec.encode(SnapshotPage(position: 9, readAt: 9, next: next, entries: entries)))
+    }
+
+    @Test(.timeLimit(.minutes(1))) func pendingThenPagingThenNothing() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try openStore(dir)
+            let hub = ScriptedSnapshotHub(snapshots: [
+                Self.page(["a", "b"], last: false), Self.page(["c", "d", "e"], last: false), Self.page(["f"], last: true),
+            ])
+            let service = DownlinkService(
+                configuration: DownlinkSnapshotFallbackTests.configuration, store: store, transport: hub,
+                logger: testLogger)
+            func status() async throws -> DownlinkStatus.Snapshot? {
+                DownlinkStatus(try await store.downlinkSummary(), nowMs: 0).snapshot
+            }
+            #expect(try await status() == .init(state: "pending", position: nil, pages: 0, records: 0))
+            _ = try await service.pullOnce(wait: false)
+            #expect(try await status() == .init(state: "paging", position: 9, pages: 1, records: 2))
+            _ = try await service.pullOnce(wait: false)
+            let paging = try #require(try await status())
+            #expect(paging == .init(state: "paging", position: 9, pages: 2, records: 5))
+            #expect(paging.summary == "paging at position 9: 2 pages, 5 records")
+            _ = try await service.pullOnce(wait: false)
+            #expect(try await status() == nil)
+            #expect(try await store.downlinkCursor() == 9)
+        }
+    }
+}
