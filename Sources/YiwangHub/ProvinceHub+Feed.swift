@@ -65,5 +65,7 @@ extension NodeStatus {
         downlinkCursor = record.cursor
         downlinkLag = max(0, head.saturatingSubtract(record.cursor))
         lastPullMs = record.lastPullMs
+        snapshotPosition = record.snapshotPosition
+        snapshotPages = record.snapshotPages
     }
 }

@@ -35,7 +35,8 @@ extension ProvinceHub {
         // A later page granted a dataset the earlier ones were not served is refused (`snapshot_required`): the
         // pages before skipped its records.
         try await store.recordPull(
-            node: node, cursor: 0, datasets: datasets, continues: position != nil, nowMs: clock.nowMs())
+            node: node, cursor: 0, datasets: datasets, continues: position != nil,
+            snapshotPosition: position ?? read.head, nowMs: clock.nowMs())
         metrics.recordSnapshotPage(first: position == nil)
         return SnapshotPage(position: position ?? read.head, readAt: read.head, next: read.next, entries: read.entries)
     }

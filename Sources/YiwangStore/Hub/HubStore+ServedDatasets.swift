@@ -12,6 +12,8 @@ extension HubStore {
             sql: """
                 ALTER TABLE downlinks ADD COLUMN served TEXT;
                 ALTER TABLE downlinks ADD COLUMN ever_served TEXT;
+                ALTER TABLE downlinks ADD COLUMN snapshot_position INTEGER;
+                ALTER TABLE downlinks ADD COLUMN snapshot_pages INTEGER;
                 """)
     }
 
@@ -28,11 +30,23 @@ extension HubStore {
         return Set(list)
     }
 
-    static func servedDatasets(_ db: Database, node: String) throws -> (served: Set<String>?, everServed: Set<String>?) {
+    /// What `recordPull` reads of the node's row: the datasets served, and the snapshot it is paging, if any.
+    static func servedDatasets(_ db: Database, node: String) throws -> StoredDownlink {
         guard
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT served, ever_served FROM downlinks WHERE node = ?"), arguments: [node])
-        else { return (nil, nil) }
-        return (decodeDatasets(row["served"]), decodeDatasets(row["ever_served"]))
+                db.cachedStatement(
+                    sql: "SELECT cursor, last_pull_ms, served, ever_served, snapshot_position, snapshot_pages "
+                        + "FROM downlinks WHERE node = ?"), arguments: [node])
+        else { return StoredDownlink() }
+        let record = DownlinkRecord(row: row)
+        return StoredDownlink(
+            served: decodeDatasets(row["served"]), everServed: decodeDatasets(row["ever_served"]),
+            snapshot: record.snapshotPosition.map { ($0, record.snapshotPages ?? 0) })
+    }
+
+    struct StoredDownlink {
+        var served: Set<String>?
+        var everServed: Set<String>?
+        var snapshot: (position: Int64, pages: Int64)?
     }
 }
