@@ -164,8 +164,7 @@ extension EdgeStore {
     /// version into nothing stores, its vector joined with the record's (the clock advanced past it first).
     private func insertAbsent(_ db: Database, _ entry: SnapshotEntry, tally: inout HubPageTally) throws {
         let version = entry.state.visible[0]
-        let nowMs = tally.nowMs
-        _ = clock.withLock { clock in try? clock.receive(version.hlc, wallMs: nowMs) }
+        tally.receive(version, clock: clock)
         let vector =
             version.vector.isCovered(by: entry.state.vector)
             ? entry.state.vector : entry.state.vector.joined(with: version.vector)

@@ -39,14 +39,12 @@ struct HubPageTally {
     }
 
     /// Merges `version` into `state` (the record's state in this transaction) through `RecordTable.merge`,
-    /// the clock advanced past it first (a reading too far ahead is not trusted, the version still merges, as
-    /// `mergeRemote` does), conflicts logged; returns the record's state after it.
+    /// the clock advanced past it first (`receive`), conflicts logged; returns the record's state after it.
     mutating func merge(
         _ db: Database, _ version: Version, into state: RecordState?, policy: MergePolicy,
         clock: borrowing Mutex<HybridLogicalClock>
     ) throws -> RecordState? {
-        let nowMs = nowMs
-        _ = clock.withLock { clock in try? clock.receive(version.hlc, wallMs: nowMs) }
+        receive(version, clock: clock)
         let outcome = try RecordTable.merge(db, version, into: state, policy: policy)
         switch outcome {
         case .applied: applied += 1
@@ -57,6 +55,13 @@ struct HubPageTally {
             for conflict in records { try ConflictTable.append(db, conflict, atMs: nowMs) }
         }
         return outcome.newState ?? state
+    }
+
+    /// Advances the clock past `version` (so a later local write is causally after it); a reading too far
+    /// ahead is not trusted, and the version still merges (as `mergeRemote` does).
+    func receive(_ version: Version, clock: borrowing Mutex<HybridLogicalClock>) {
+        let nowMs = nowMs
+        _ = clock.withLock { clock in try? clock.receive(version.hlc, wallMs: nowMs) }
     }
 
     /// Stores the end of the page: the hub's head, the pull's time, the refusals (a running total and the
