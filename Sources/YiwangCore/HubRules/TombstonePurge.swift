@@ -11,14 +11,14 @@
 ///   the delete is already at the hub and was merged against the tombstone (a conflict, kept in the log);
 ///   any edit it makes later has seen the delete, and its vector dominates the tombstone's.
 ///
-/// "May hold the record": a node of the topology that the hub has ever seen (uploaded, or pulled) and that is
-/// granted the record's dataset or was ever served it (a grant withdrawn since: its copies stay at the node,
-/// and it hears of no delete of them). For (a), its last pull must also have been served the dataset: a pull
-/// without it moves the cursor past deletes the node never received. A granted node never seen holds nothing
-/// of the province's and blocks nothing; when it appears it bootstraps from the records as they are, and so
-/// does a node granted a dataset after its cursor (the feed sends it to a snapshot), so a purge in between
-/// loses it nothing. A node seen that is not in the topology (any more) is granted nothing and may pull
-/// nothing.
+/// "May hold the record": a node the topology grants the record's dataset and that the hub has ever seen
+/// (uploaded, or pulled). For (a), its last pull must also have been served the dataset: a pull without it
+/// (the node was granted it after) moved the cursor past deletes the node never received. A granted node never
+/// seen holds nothing of the province's and blocks nothing; when it appears it bootstraps from the records as
+/// they are, and so does a node granted a dataset after its cursor, seen or not (the feed sends it to a
+/// snapshot, whose pages also delete at the node what the hub purged meanwhile), so a purge while a node was
+/// not granted the dataset loses it nothing. A node seen that is not in the topology (any more) is granted
+/// nothing and may pull nothing.
 ///
 /// Independently of the nodes, a tombstone whose journal entry is newer than the journal's compaction horizon
 /// is kept: the feed still carries it, and a node catching up from the feed must find the record's state
@@ -36,15 +36,13 @@ public struct TombstonePurge: Sendable, Hashable {
         public var dataAsOfMs: Int64?
         /// The data time of its oldest change held back at the hub (`held_changes`), if any.
         public var oldestHeldMs: Int64?
-        /// The datasets its last pull was served (`downlinks.datasets`); nil when not recorded (a row from before
+        /// The datasets its last pull was served (`downlinks.served`); nil when not recorded (a row from before
         /// they were, or no pull): taken as its grants.
         public var served: Set<String>?
-        /// Every dataset the hub ever served it (`downlinks.ever_served`); nil when not recorded: its grants.
-        public var everServed: Set<String>?
 
         public init(
             id: String, cursor: Int64? = nil, lastPullMs: Int64? = nil, dataAsOfMs: Int64? = nil,
-            oldestHeldMs: Int64? = nil, served: Set<String>? = nil, everServed: Set<String>? = nil
+            oldestHeldMs: Int64? = nil, served: Set<String>? = nil
         ) {
             self.id = id
             self.cursor = cursor
@@ -52,7 +50,6 @@ public struct TombstonePurge: Sendable, Hashable {
             self.dataAsOfMs = dataAsOfMs
             self.oldestHeldMs = oldestHeldMs
             self.served = served
-            self.everServed = everServed
         }
 
         /// The time up to which the hub holds (as merged) every change of the node, or nil when unknown.
@@ -106,7 +103,7 @@ public struct TombstonePurge: Sendable, Hashable {
     public var marginMs: Int64
     /// One second: far above what a node on NTP, its clock referenced to the hub's, is off by.
     public static let defaultMarginMs: Int64 = 1_000
-    /// Per dataset, the nodes that may hold its records, in id order (`served` and `everServed` filled in).
+    /// Per dataset, the nodes that may hold its records, in id order (`served` filled in).
     public private(set) var holders: [String: [NodeView]]
 
     /// `grants`: each topology node's datasets; `seen`: every node the hub has stored anything about (a `nodes`
@@ -122,11 +119,8 @@ public struct TombstonePurge: Sendable, Hashable {
         var holders: [String: [NodeView]] = [:]
         for node in grants.keys.sorted() {
             guard var view = byID[ByteKey(node)], let granted = grants[node] else { continue }
-            let served = view.served ?? granted
-            let everServed = (view.everServed ?? granted).union(served)
-            view.served = served
-            view.everServed = everServed
-            for dataset in granted.union(everServed) { holders[dataset, default: []].append(view) }
+            view.served = view.served ?? granted
+            for dataset in granted { holders[dataset, default: []].append(view) }
         }
         self.holders = holders
     }

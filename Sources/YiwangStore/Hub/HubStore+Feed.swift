@@ -65,8 +65,8 @@ extension HubStore {
         try await pool.read { db in try FeedTable.head(db) }
     }
 
-    /// Records that `node` pulled from `cursor` at `nowMs`, served `datasets` (its grants), and adds them to the
-    /// datasets it was ever served (`HubStore+ServedDatasets`). A pull that `continues` (a feed cursor above 0, a
+    /// Records that `node` pulled from `cursor` at `nowMs`, served `datasets` (its grants,
+    /// `HubStore+ServedDatasets`). A pull that `continues` (a feed cursor above 0, a
     /// snapshot page after the first) and is granted a dataset its last pull was not served is refused with
     /// `snapshot_required`, recording nothing: the node never received that dataset's versions before its
     /// cursor (deletes, and tombstones purged since, included), and only a snapshot brings them.
@@ -87,7 +87,6 @@ extension HubStore {
                             + "after its cursor: bootstrap from GET /v1/snapshot, then pull the feed from its position")
                 }
             }
-            let everServed = (stored.everServed ?? []).union(datasets)
             var pages: Int64?
             if let snapshotPosition {
                 let same = continues && stored.snapshot?.position == snapshotPosition
@@ -96,12 +95,11 @@ extension HubStore {
             try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO downlinks(
-                        node, cursor, last_pull_ms, served, ever_served, snapshot_position, snapshot_pages)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                        node, cursor, last_pull_ms, served, snapshot_position, snapshot_pages)
+                    VALUES (?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
-                node, cursor, nowMs, Self.encodeDatasets(datasets), Self.encodeDatasets(everServed),
-                pages == nil ? nil : snapshotPosition, pages,
+                node, cursor, nowMs, Self.encodeDatasets(datasets), pages == nil ? nil : snapshotPosition, pages,
             ])
         }
     }

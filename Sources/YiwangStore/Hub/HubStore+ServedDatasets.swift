@@ -3,15 +3,14 @@ import GRDB
 import YiwangAPI
 import YiwangCore
 
-/// Which datasets the hub served each node's downlink (`downlinks.served`: at its last pull; `ever_served`:
-/// since the row was first written), as sorted JSON arrays. NULL in a row from before they were recorded: read
-/// as unknown, which the purge rule takes as the node's grants and the feed as "nothing added".
+/// Which datasets the hub served each node's last pull (`downlinks.served`), as a sorted JSON array, and the
+/// snapshot it is paging (`snapshot_position`, `snapshot_pages`). NULL in a row from before they were
+/// recorded: read as unknown, which the purge rule takes as the node's grants and the feed as "nothing added".
 extension HubStore {
     static func addServedDatasets(_ db: Database) throws {
         try db.execute(
             sql: """
                 ALTER TABLE downlinks ADD COLUMN served TEXT;
-                ALTER TABLE downlinks ADD COLUMN ever_served TEXT;
                 ALTER TABLE downlinks ADD COLUMN snapshot_position INTEGER;
                 ALTER TABLE downlinks ADD COLUMN snapshot_pages INTEGER;
                 """)
@@ -35,18 +34,17 @@ extension HubStore {
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT cursor, last_pull_ms, served, ever_served, snapshot_position, snapshot_pages "
+                    sql: "SELECT cursor, last_pull_ms, served, snapshot_position, snapshot_pages "
                         + "FROM downlinks WHERE node = ?"), arguments: [node])
         else { return StoredDownlink() }
         let record = DownlinkRecord(row: row)
         return StoredDownlink(
-            served: decodeDatasets(row["served"]), everServed: decodeDatasets(row["ever_served"]),
+            served: decodeDatasets(row["served"]),
             snapshot: record.snapshotPosition.map { ($0, record.snapshotPages ?? 0) })
     }
 
     struct StoredDownlink {
         var served: Set<String>?
-        var everServed: Set<String>?
         var snapshot: (position: Int64, pages: Int64)?
     }
 }

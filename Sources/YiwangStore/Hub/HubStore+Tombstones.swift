@@ -128,7 +128,7 @@ extension HubStore {
                 id: record.id, dataAsOfMs: record.dataAsOfMs,
                 oldestHeldMs: held[record.id].flatMap { $0.oldestMs }.flatMap { Millis.clampWall($0) })
         }
-        let rows = try Row.fetchAll(db, sql: "SELECT node, cursor, last_pull_ms, served, ever_served FROM downlinks")
+        let rows = try Row.fetchAll(db, sql: "SELECT node, cursor, last_pull_ms, served FROM downlinks")
         for row in rows {
             let id: String = row["node"]
             let downlink = DownlinkRecord(row: row)
@@ -136,7 +136,6 @@ extension HubStore {
             view.cursor = downlink.cursor
             view.lastPullMs = downlink.lastPullMs
             view.served = decodeDatasets(row["served"])
-            view.everServed = decodeDatasets(row["ever_served"])
             views[ByteKey(id)] = view
         }
         return Array(views.values)
