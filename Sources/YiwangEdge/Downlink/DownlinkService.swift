@@ -171,6 +171,7 @@ public final class DownlinkService: Service, Sendable {
     /// snapshot again.
     func snapshotStep() async throws -> SnapshotStep {
         let progress = try await store.snapshotProgress()
+        let requestedAtMs = store.nowMs()
         guard let response = try await fetchSnapshot(progress) else { return .shutdown }
         switch response.status {
         case 200: break
@@ -206,7 +207,8 @@ public final class DownlinkService: Service, Sendable {
                 message: "the hub's snapshot carries dataset(s) [\(unknown.joined(separator: ", "))] that its grants "
                     + "for this node give no policy; asking for the grants again")
         }
-        guard let applied = try await store.applySnapshotPage(page, expected: progress) else {
+        guard let applied = try await store.applySnapshotPage(page, expected: progress, requestedAtMs: requestedAtMs)
+        else {
             logger.notice("snapshot progress moved during a page (resync); pulling again")
             return .pulled
         }
@@ -214,6 +216,11 @@ public final class DownlinkService: Service, Sendable {
             logger.warning(
                 "snapshot records refused: they count this node beyond its own outbox",
                 metadata: ["yiwang.refused": .stringConvertible(applied.refused)])
+        }
+        if applied.purged > 0 {
+            logger.notice(
+                "records the hub deleted and purged were deleted here (absent from its snapshot)",
+                metadata: ["yiwang.purged": .stringConvertible(applied.purged)])
         }
         if progress == nil {
             logger.info("snapshot started", metadata: ["yiwang.position": .stringConvertible(page.position)])
