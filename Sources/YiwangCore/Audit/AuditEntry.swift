@@ -161,6 +161,14 @@ public struct AuditHash: Hashable, Sendable, CustomStringConvertible {
         AuditHash(SHA256.hash(data: Array(data)))
     }
 
+    /// A SHA-256 of bytes given in parts (a file written line by line, never held whole).
+    public struct Streaming {
+        private var hasher = SHA256()
+        public init() {}
+        public mutating func update(_ bytes: [UInt8]) { hasher.update(data: bytes) }
+        public func finalize() -> AuditHash { AuditHash(bytes: Array(hasher.finalize())) }
+    }
+
     /// The SHA-256 of a string's UTF-8 bytes.
     public static func of(_ text: String) -> AuditHash {
         var text = text

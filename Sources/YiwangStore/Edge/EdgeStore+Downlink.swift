@@ -13,6 +13,10 @@ public struct DownlinkSummary: Sendable, Hashable {
     public var lastError: String?
     /// The snapshot bootstrap in progress, if any.
     public var snapshot: SnapshotProgress? = nil
+    /// A snapshot is still to do (cursor 0, none finished since the last resync), even before its first page.
+    public var snapshotPending = false
+    /// Pages of the snapshot in progress applied so far (`EdgeStore+SnapshotStatus`).
+    public var snapshotPages: Int64 = 0
 
     /// Feed entries the node has yet to scan, as of the last pull.
     public var lag: Int64? { head.map { max(0, $0 - cursor) } }
@@ -51,7 +55,8 @@ extension EdgeStore {
                 head: try EdgeMeta.int(db, EdgeMeta.downlinkHead),
                 lastPullMs: try EdgeMeta.int(db, EdgeMeta.lastPullMs),
                 lastError: try EdgeMeta.text(db, EdgeMeta.downlinkError),
-                snapshot: try Self.snapshotProgress(db))
+                snapshot: try Self.snapshotProgress(db), snapshotPending: try Self.snapshotPending(db),
+                snapshotPages: try Self.snapshotPages(db))
         }
     }
 

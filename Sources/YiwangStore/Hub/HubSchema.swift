@@ -77,6 +77,7 @@ enum HubSchema {
             try PurgedRecordTable.createTable(db)
         }
         migrator.registerMigration("v7-conflict-retention") { db in try ConflictTable.createRetentionIndex(db) }
+        migrator.registerMigration("v8-downlink-datasets") { db in try HubStore.addServedDatasets(db) }
         return migrator
     }
 }
