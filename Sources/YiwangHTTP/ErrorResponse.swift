@@ -47,6 +47,10 @@ public struct YiwangErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as YiwangError {
             return Response.json(ErrorBody(error), status: error.code.httpStatus)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // The router's own 404 (no route for the path): the one body a node reads as "this hub lacks the
+            // route" (`ErrorBody.isNoRoute`), the same as every earlier release answered.
+            return Response.json(ErrorBody.noRoute, status: .notFound)
         } catch let error as HTTPError {
             let code: YiwangError.Code =
                 switch error.status {

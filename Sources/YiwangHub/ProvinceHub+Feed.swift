@@ -16,7 +16,8 @@ extension ProvinceHub {
         guard topology.node(node) != nil else { throw YiwangError.unknownNode(node) }
         let datasets = topology.grants(for: node)
         let deadline = ContinuousClock.now + .milliseconds(max(0, waitMs))
-        try await store.recordPull(node: node, cursor: max(0, since), nowMs: clock.nowMs())
+        try await store.recordPull(
+            node: node, cursor: max(0, since), datasets: datasets, continues: since > 0, nowMs: clock.nowMs())
         var cursor = since
         var reset = false  // a reset stays a reset through the long-poll: the node's cursor moves back
         while true {
@@ -64,5 +65,7 @@ extension NodeStatus {
         downlinkCursor = record.cursor
         downlinkLag = max(0, head.saturatingSubtract(record.cursor))
         lastPullMs = record.lastPullMs
+        snapshotPosition = record.snapshotPosition
+        snapshotPages = record.snapshotPages
     }
 }

@@ -11,7 +11,8 @@ extension ProvinceHub {
         -> SnapshotPage
     {
         guard topology.node(node) != nil else { throw YiwangError.unknownNode(node) }
-        let read = try await store.snapshotPage(datasets: topology.grants(for: node), after: after, limit: limit)
+        let datasets = topology.grants(for: node)
+        let read = try await store.snapshotPage(datasets: datasets, after: after, limit: limit)
         if let position {
             guard position <= read.head else {
                 throw YiwangError.invalidField(
@@ -31,7 +32,11 @@ extension ProvinceHub {
         // While it pages, the node holds only what the pages gave it: its downlink cursor is 0 (the report shows
         // it behind, and no tombstone of its datasets is purged, `TombstonePurge`, until it reaches the feed).
         // Recorded after the page is read: a purge meanwhile needed the node's earlier cursor past the tombstone.
-        try await store.recordPull(node: node, cursor: 0, nowMs: clock.nowMs())
+        // A later page granted a dataset the earlier ones were not served is refused (`snapshot_required`): the
+        // pages before skipped its records.
+        try await store.recordPull(
+            node: node, cursor: 0, datasets: datasets, continues: position != nil,
+            snapshotPosition: position ?? read.head, nowMs: clock.nowMs())
         metrics.recordSnapshotPage(first: position == nil)
         return SnapshotPage(position: position ?? read.head, readAt: read.head, next: read.next, entries: read.entries)
     }

@@ -110,6 +110,7 @@ enum BenchScenarios {
         Item(name: EndToEndScenario.name, run: EndToEndScenario.run),
         Item(name: EndToEndScenario.upsertName, run: EndToEndScenario.runUpserts),
         Item(name: CatchUpScenario.name, run: CatchUpScenario.run),
+        Item(name: SnapshotBootstrapScenario.name, run: SnapshotBootstrapScenario.run),
         Item(name: HubLoadScenarios.nodesName, run: HubLoadScenarios.runNodes),
         Item(name: HubLoadScenarios.reportName, run: HubLoadScenarios.runReport),
     ]

@@ -19,6 +19,8 @@ struct BenchSizes: Sendable {
     /// `journal-disk`: changes, spread over this many records.
     var journalChanges: Int
     var journalRecords: Int
+    /// `snapshot-bootstrap`: records a new county pulls.
+    var snapshotRecords: Int
     /// Rows of the raw SQLite limit measured beside scenarios whose own size is too big to repeat raw.
     var rawSample: Int
 
@@ -26,12 +28,13 @@ struct BenchSizes: Sendable {
         hubApplyBatches: 100, endToEndRows: 1_000_000, nodes: 130, changesPerNode: 10_000, catchUpRows: 1_000_000,
         upsertRows: 200_000, bulkRows: 200_000, puts: 2_000, wireChanges: 100_000, reportNodes: 1_000,
         reportIngestNodes: 130, reportIngestPerNode: 5_000, journalChanges: 10_000_000, journalRecords: 100_000,
-        rawSample: 200_000)
+        snapshotRecords: 1_000_000, rawSample: 200_000)
 
     static let quick = BenchSizes(
         hubApplyBatches: 3, endToEndRows: 3_000, nodes: 6, changesPerNode: 1_000, catchUpRows: 3_000,
         upsertRows: 2_000, bulkRows: 3_000, puts: 64, wireChanges: 2_000, reportNodes: 40, reportIngestNodes: 4,
-        reportIngestPerNode: 1_000, journalChanges: 20_000, journalRecords: 1_000, rawSample: 3_000)
+        reportIngestPerNode: 1_000, journalChanges: 20_000, journalRecords: 1_000, snapshotRecords: 2_000,
+        rawSample: 3_000)
 }
 
 /// What a scenario gets: sizes, a fresh directory, and a way to build its results.

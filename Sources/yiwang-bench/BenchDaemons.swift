@@ -48,25 +48,29 @@ struct BenchDaemons {
     }
 
     /// A hub on `port` (0 = any free port) with a topology of `nodes` nodes; returns it and its base URL.
-    func startHub(nodes: Int, port: Int = 0, name: String = "hub") async throws -> (DaemonProcess, String) {
+    /// `extra`: further hub flags.
+    func startHub(nodes: Int, port: Int = 0, name: String = "hub", extra: [String] = []) async throws
+        -> (DaemonProcess, String)
+    {
         let topology = try writeTopology(nodes: nodes)
         let hub = try DaemonProcess(
             "yiwang-hub",
             arguments: [
                 "--listen", "127.0.0.1:\(port)", "--data-dir", directory.file("\(name)-data"), "--topology", topology,
-            ] + Self.hubAuthOffFlags,
+            ] + Self.hubAuthOffFlags + extra,
             logPath: directory.file("\(name).log"))
         _ = try await hub.waitForAddress(timeout: .seconds(60))
         return (hub, try await hub.baseURL())
     }
 
-    /// An edge `n0001` holding every bench dataset, shipping to `hubURL`.
-    func startEdge(hubURL: String, name: String = "edge", extra: [String] = []) async throws -> (DaemonProcess, String)
+    /// An edge (`n0001` unless told) holding every bench dataset, shipping to `hubURL`.
+    func startEdge(hubURL: String, name: String = "edge", node: String = nodeID(1), extra: [String] = [])
+        async throws -> (DaemonProcess, String)
     {
         let edge = try DaemonProcess(
             "yiwang-edge",
             arguments: [
-                "--node-id", Self.nodeID(1), "--hub", hubURL, "--listen", "127.0.0.1:0", "--data-dir",
+                "--node-id", node, "--hub", hubURL, "--listen", "127.0.0.1:0", "--data-dir",
                 directory.file("\(name)-data"), "--datasets", BenchRows.datasets.joined(separator: ","),
                 "--backoff-base", "20ms", "--backoff-cap", "200ms",
             ] + extra,

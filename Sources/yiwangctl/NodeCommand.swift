@@ -37,6 +37,12 @@ struct NodeCommand: ParsableCommand {
                 print("datasets        \(policies.isEmpty ? "none yet" : policies.joined(separator: ", ")), from \(grants.basis)")
                 for note in grants.notes { print("                \(note)") }
             }
+            if let downlink = s.downlink {
+                let lag = downlink.lag.map { ", \($0) behind the hub's feed" } ?? ""
+                print("downlink        cursor \(downlink.cursor)\(lag)")
+                if let snapshot = downlink.snapshot { print("snapshot        \(snapshot.summary)") }
+                if let error = downlink.lastError { print("downlink error  \(error)") }
+            }
             if let offset = s.hubClockOffsetMs { print("clock offset    \(offset) ms from the hub") }
             if let clock = s.clock { print("clock           \(clock)") }
             if let error = s.lastError { print("last error      \(error)") }

@@ -109,6 +109,32 @@ import YiwangCore
         #expect(bytes.prefix(16) == [0, 0, 0, 0, 0, 0, 0, 7, 255, 255, 255, 255, 255, 255, 255, 253])
     }
 
+    /// The hub's `apply` detail is built as bytes and hashed from them: both must be exactly what the chains
+    /// already written hold (expected values computed apart from this code, from the documented formats).
+    @Test func appliedDetailAndItsChainHashKeepTheirBytes() {
+        let version = Version(
+            dataset: "population", key: "户籍 1", vector: VersionVector(["c\\d": UInt64.max, "a\"b": 3]),
+            hlc: HLCTimestamp(packed: 123_456_789), origin: "430100", actor: "clerk \"7\"", operation: .put,
+            value: #"{"n":1}"#)
+        let detail = AuditDetail.appliedDetail(version, seq: 42, outcome: "applied")
+        let expected =
+            #"{"seq":42,"origin":"430100","actor":"clerk \"7\"","hlc":123456789,"#
+            + #""vector":"a\"b:3,c\\d:18446744073709551615","op":"put","#
+            + #""value_sha256":"2bfd14f43d17fc7cea24e0917a8879b4b2f880b8baeec1b9d90fbaad655e71bd","outcome":"applied"}"#
+        #expect(detail.json == expected)
+        #expect(detail.json.contains(JSONText.quoted(version.vector.description)))
+        #expect(AuditDetail.applied(version, seq: 42, outcome: "applied") == detail.json)
+        let prev = AuditHash(bytes: [UInt8](repeating: 0, count: 31) + [1])
+        let fromBytes = AuditEntry.chainHash(
+            prev: prev, seq: 9, atMs: 1_700_000_000_000, kind: "apply", node: "430100", dataset: "population",
+            key: "户籍 1", detailUTF8: detail.jsonBytes)
+        #expect(fromBytes.hex == "6b2efdb4c7306d8c350ca22ce99144cfdc87a5f537e6335418b9eed8bd974ac9")
+        let fromText = AuditEntry.chainHash(
+            prev: prev, seq: 9, atMs: 1_700_000_000_000, kind: "apply", node: "430100", dataset: "population",
+            key: "户籍 1", detail: detail.json)
+        #expect(fromText == fromBytes)
+    }
+
     @Test func detailIsValidJSONInFixedOrder() {
         var detail = AuditDetail()
         detail.add("actor", "a \"b\"\n")

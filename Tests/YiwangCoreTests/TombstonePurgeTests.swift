@@ -52,13 +52,11 @@ import YiwangCore
     @Test func aCountyWhoseCursorIsBehindBlocksIt() {
         let rule = Self.rule([Self.node(Self.city), Self.node(Self.county, cursor: 79)])
         #expect(rule.verdict(for: Self.tombstone()) == .keep(.notPulled(node: Self.county)))
-        #expect(rule.lowestCursor(of: "population") == 79)
     }
 
     @Test func aNodeThatUploadedButNeverPulledBlocksIt() {
         let rule = Self.rule([Self.node(Self.city), Self.node(Self.county, cursor: nil)])
         #expect(rule.verdict(for: Self.tombstone()) == .keep(.notPulled(node: Self.county)))
-        #expect(rule.lowestCursor(of: "population") == nil)
     }
 
     @Test func aNodeWhoseChangesUpToItsPullAreNotAllAtTheHubBlocksIt() {
@@ -112,7 +110,6 @@ import YiwangCore
         // A hub restored from an older copy (or a node that claims too much) will serve that node from 0.
         let rule = Self.rule([Self.node(Self.city, cursor: .max)], head: 100)
         #expect(rule.verdict(for: Self.tombstone()) == .keep(.notPulled(node: Self.city)))
-        #expect(rule.lowestCursor(of: "population") == nil)
         let atMax = Self.rule([Self.node(Self.city, cursor: .max)], head: .max)
         #expect(atMax.verdict(for: Self.tombstone(position: .max)) == .purge)
     }
@@ -129,17 +126,33 @@ import YiwangCore
         #expect(
             rule.verdict(for: Self.tombstone(seq: .max, position: .min)) == .keep(.changesNotHeld(node: Self.county)))
         #expect(rule.verdict(for: Self.tombstone(seq: 1, position: .max)) == .keep(.notPulled(node: Self.city)))
-        #expect(rule.lowestCursor(of: "population") == nil)
         let negativeTimes = Self.rule([
             TombstonePurge.NodeView(id: Self.county, cursor: 100, lastPullMs: .min, dataAsOfMs: -1)
         ])
         #expect(negativeTimes.verdict(for: Self.tombstone()) == .purge)
     }
 
-    @Test func lowestCursorIsTheSlowestHolderOrTheHead() {
-        let rule = Self.rule([Self.node(Self.city, cursor: 90), Self.node(Self.county, cursor: 70)])
-        #expect(rule.lowestCursor(of: "population") == 70)
-        #expect(rule.lowestCursor(of: "social_security") == 90)
-        #expect(rule.lowestCursor(of: "finance") == 100)  // nobody holds it
+    static func county(served: Set<String>?) -> TombstonePurge.NodeView {
+        var view = Self.node(Self.county, cursor: 100)
+        view.served = served
+        return view
+    }
+
+    static func countyRule(granted: Set<String>, _ view: TombstonePurge.NodeView) -> TombstonePurge {
+        TombstonePurge(grants: [Self.county: granted], seen: [view], horizonSeq: 50, feedHead: 100)
+    }
+
+    @Test func aNodeWhoseLastPullWasNotServedTheDatasetBlocksIt() {
+        // Granted population after its last pull, which moved its cursor past the tombstone without it.
+        #expect(Self.countyRule(granted: ["population"], Self.county(served: [])).verdict(for: Self.tombstone())
+            == .keep(.notPulled(node: Self.county)))
+        // Not granted it: none of its business (granted later, the feed sends it to a snapshot first).
+        #expect(Self.countyRule(granted: ["social_security"], Self.county(served: ["social_security"]))
+            .verdict(for: Self.tombstone()) == .purge)
+        // Served it at its last pull; a row from before this was recorded reads as served its grants.
+        #expect(Self.countyRule(granted: ["population"], Self.county(served: ["population"]))
+            .verdict(for: Self.tombstone()) == .purge)
+        #expect(Self.countyRule(granted: ["population"], Self.county(served: nil)).verdict(for: Self.tombstone())
+            == .purge)
     }
 }

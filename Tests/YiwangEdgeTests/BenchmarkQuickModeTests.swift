@@ -7,7 +7,7 @@ import YiwangTesting
 struct BenchmarkQuickModeTests {
     static let expectedScenarios: Set<String> = [
         "wire", "hub-apply", "edge-bulk", "edge-put", "end-to-end", "upserts", "catch-up", "edge-memory",
-        "nodes-130", "hub-memory", "report", "journal-disk",
+        "nodes-130", "hub-memory", "report", "journal-disk", "snapshot-bootstrap",
     ]
 
     @Test("yiwang-bench --quick runs every scenario and writes its JSON", .timeLimit(.minutes(10)))

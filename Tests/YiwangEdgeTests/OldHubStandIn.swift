@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import Synchronization
 import YiwangCore
+import YiwangHTTP
 
 /// A hub of the previous build (043bed4, protocol 1) on a real socket: it answers a batch of a later version
 /// exactly as that hub did — status, content type and body byte for byte, and no `X-Yiwang-Protocol` header —
@@ -36,6 +37,8 @@ final class OldHubStandIn: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
+        // As the 043bed4 hub: a path it has no route for (`/v1/snapshot`) answers its router's JSON 404.
+        router.middlewares.add(YiwangErrorMiddleware())
         router.post("/v1/sync") { request, _ in
             let bytes = Array(try await request.body.collect(upTo: 1 << 24).readableBytesView)
             let upgraded = self.upgraded.load(ordering: .sequentiallyConsistent)

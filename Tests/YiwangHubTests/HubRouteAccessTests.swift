@@ -100,15 +100,16 @@ import YiwangTesting
             [Fixtures.version(node: Fixtures.city, counter: 2, key: "probe", hlcMs: clock.nowMs())],
             clockMs: clock.nowMs())
 
-        // A claim an admin may make: the first entry sealed (its head is the hub's own).
+        // A claim an admin may make: the first entry sealed (its head and its file's digest are the hub's own).
         let first = try #require(try await hub.store.auditEntries(from: 1, limit: 1).first)
+        let file = try AuditSegmentCodec.encode([first], prev: .genesis)
         let claim = ArchiveClaimBody(
             archiveID: "access-test", directory: "/archive",
             segments: [
                 AuditSegmentInfo(
                     file: AuditSegmentInfo.fileName(firstSeq: 1, lastSeq: 1), firstSeq: 1, lastSeq: 1,
                     prevHash: AuditHash.genesis.hex, headHash: first.hash.hex, firstAtMs: first.atMs,
-                    lastAtMs: first.atMs, sha256: AuditHash.of([UInt8]()).hex)
+                    lastAtMs: first.atMs, sha256: AuditHash.of(file).hex)
             ])
         let bodies: [String: [UInt8]] = [
             "POST /v1/sync": BatchCodec.encode(probe),

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+import YiwangAPI
 import YiwangCore
 import YiwangHTTP
 import YiwangHub
@@ -75,6 +76,11 @@ import YiwangTesting
             let unknown = try await client.execute(uri: "/v1/nodes/999999", method: .get)
             #expect(unknown.status == .notFound)
             #expect(try Self.decode(ErrorJSON.self, unknown).error == "not_found")
+            // Only the router's own 404 reads as "no such route" (a node's cue that the hub is older).
+            let noRoute = try await client.execute(uri: "/v1/no-such-route", method: .get)
+            #expect(ErrorBody.isNoRoute(status: Int(noRoute.status.code), body: Array(noRoute.body.readableBytesView)))
+            #expect(!ErrorBody.isNoRoute(status: Int(unknown.status.code), body: Array(unknown.body.readableBytesView)))
+            #expect(!ErrorBody.isNoRoute(status: Int(missing.status.code), body: Array(missing.body.readableBytesView)))
 
             let all = try await client.execute(uri: "/v1/nodes", method: .get)
             let json = String(buffer: all.body)

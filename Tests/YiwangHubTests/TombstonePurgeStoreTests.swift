@@ -15,7 +15,7 @@ import YiwangTesting
     /// A hub store with the test topology's grants, and the steps a test plays.
     struct Hub {
         let store: HubStore
-        let grants: [String: Set<String>]
+        var grants: [String: Set<String>]
         var highWaters: [String: UInt64] = [:]
 
         init(_ dir: TemporaryDirectory) throws {
@@ -33,10 +33,12 @@ import YiwangTesting
             highWaters[node] = outcome.ack.highWater
         }
 
-        /// `node` pulls the feed from `cursor` (default: the head) at `ms`.
-        func pull(_ node: String, cursor: Int64? = nil, at ms: Int64) async throws {
+        /// `node` pulls the feed from `cursor` (default: the head) at `ms`, served its grants; `continues`: from
+        /// a cursor it was served before (a pull granted a dataset its last one was not served is refused).
+        func pull(_ node: String, cursor: Int64? = nil, at ms: Int64, continues: Bool = false) async throws {
             let head = try await store.feedHead()
-            try await store.recordPull(node: node, cursor: cursor ?? head, nowMs: ms)
+            try await store.recordPull(
+                node: node, cursor: cursor ?? head, datasets: grants[node] ?? [], continues: continues, nowMs: ms)
         }
 
         /// The compaction service's part: the journal is compacted through its newest entry.

@@ -83,16 +83,39 @@ public struct DownlinkStatus: Codable, Sendable, Hashable {
     /// Time since that pull.
     public var lastPullAgeMs: Int64?
     public var lastError: String?
-    /// The snapshot bootstrap in progress (null when none is): its feed position and the records applied.
+    /// The snapshot bootstrap still to finish (null when none is): `pending` before its first page, `paging`
+    /// after, with the feed position it is taken at, its pages and records applied so far.
     public var snapshot: Snapshot?
 
-    /// `downlink.snapshot`: `{position, records}`.
+    /// `downlink.snapshot`: `{state, position, pages, records}`, every key present (position null while pending).
     public struct Snapshot: Codable, Sendable, Hashable {
-        public var position: Int64
+        /// `pending` (no page applied yet) or `paging`.
+        public var state: String
+        public var position: Int64?
+        public var pages: Int64
         public var records: Int64
-        public init(position: Int64, records: Int64) {
+
+        public init(state: String, position: Int64?, pages: Int64, records: Int64) {
+            self.state = state
             self.position = position
+            self.pages = pages
             self.records = records
+        }
+
+        enum CodingKeys: String, CodingKey { case state, position, pages, records }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(state, forKey: .state)
+            try c.encode(position, forKey: .position)
+            try c.encode(pages, forKey: .pages)
+            try c.encode(records, forKey: .records)
+        }
+
+        /// One line for people: `pending` or `paging at position P: N pages, M records`.
+        public var summary: String {
+            guard let position else { return state }
+            return "\(state) at position \(position): \(pages) page\(pages == 1 ? "" : "s"), \(records) records"
         }
     }
 

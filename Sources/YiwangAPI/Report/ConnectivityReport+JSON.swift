@@ -75,6 +75,8 @@ extension NodeStatus {
         out.field("quarantined", quarantined)
         out.field("rejectedBatches", rejectedBatches)
         out.field("rejectedChanges", rejectedChanges)
+        out.field("snapshotPages", snapshotPages)
+        out.field("snapshotPosition", snapshotPosition)
         out.field("state", state.rawValue)
         out.close("}")
     }

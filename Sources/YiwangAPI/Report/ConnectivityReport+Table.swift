@@ -3,7 +3,8 @@ import YiwangCore
 extension ConnectivityReport {
     /// The operator's table (`yiwangctl status`): the roll-up line, then one row per node, worst first.
     /// BACKLOG is what the node has not yet sent up (`+Nq`: N more the hub refused, quarantined at the node;
-    /// `+Nh`: N the hub holds back until it has what their vectors count); FEED LAG what it has not yet pulled;
+    /// `+Nh`: N the hub holds back until it has what their vectors count); FEED LAG what it has not yet pulled
+/// (`snapshot 3p@P`: it is paging a snapshot at feed position P, 3 pages served so far);
     /// PROTO the sync protocol version of its last batch (`-`: none since the hub was upgraded). While the
     /// nodes run more than one version, a last line counts them (a rollout, README "Upgrade").
     /// With `colour`, states are coloured with ANSI escapes (for a terminal; plain when piped).
@@ -13,13 +14,20 @@ extension ConnectivityReport {
             return String(node.backlog) + (node.quarantined > 0 ? " +\(node.quarantined)q" : "")
                 + (held > 0 ? " +\(held)h" : "")
         }
+        // A node paging a snapshot has no feed lag yet: it shows the snapshot's progress instead.
+        func feedLagText(_ node: NodeStatus) -> String {
+            if let pages = node.snapshotPages, let position = node.snapshotPosition {
+                return "snapshot \(pages)p@\(position)"
+            }
+            return node.downlinkLag.map(String.init) ?? "-"
+        }
         let header = ["STATE", "NODE", "NAME", "LEVEL", "PROTO", "CONTACT", "DATA AGE", "BACKLOG", "FEED LAG", "APPLIED",
             "CONFLICTS", "REJECTED", "LAST ERROR"]
         let rows = nodes.map { node -> [String] in
             [
                 node.state.rawValue, node.id, node.name, node.level, node.protocolVersion.map(String.init) ?? "-",
                 node.lastContactMs.map { AgeFormat.short(ms: generatedAtMs.saturatingSubtract($0)) + " ago" } ?? "never",
-                AgeFormat.short(ms: node.dataAgeMs), backlogText(node), node.downlinkLag.map(String.init) ?? "-",
+                AgeFormat.short(ms: node.dataAgeMs), backlogText(node), feedLagText(node),
                 String(node.changesApplied),
                 String(node.conflicts), String(node.rejectedBatches + node.rejectedChanges),
                 node.lastError.map { String($0.prefix(60)) } ?? "",

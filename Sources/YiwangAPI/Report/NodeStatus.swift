@@ -33,6 +33,10 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var downlinkLag: Int64?
     /// When the node last pulled the feed (hub clock, ms); nil if never.
     public var lastPullMs: Int64?
+    /// The snapshot the node is paging (its downlink bootstrap), as the hub served it: the snapshot's feed
+    /// position and the pages served so far; nil when it is not paging one (and in a report from an older hub).
+    public var snapshotPosition: Int64?
+    public var snapshotPages: Int64?
     /// The sync protocol version of the node's last applied batch, from its bytes (README "Upgrade"); nil
     /// before its first batch to a hub of version 2 or later (and in a report from an older hub).
     public var protocolVersion: Int?
@@ -57,7 +61,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     private enum CodingKeys: String, CodingKey {
         case id, name, level, parent, state, lastContactMs, dataAgeMs, backlog, quarantined, changesApplied, conflicts
         case rejectedBatches, rejectedChanges, clockOffsetMs, highWater, held, lastError, lastErrorAtMs
-        case downlinkCursor, downlinkLag, lastPullMs, protocolVersion
+        case downlinkCursor, downlinkLag, lastPullMs, protocolVersion, snapshotPosition, snapshotPages
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -84,5 +88,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         try container.encode(downlinkLag, forKey: .downlinkLag)
         try container.encode(lastPullMs, forKey: .lastPullMs)
         try container.encode(protocolVersion, forKey: .protocolVersion)
+        try container.encode(snapshotPosition, forKey: .snapshotPosition)
+        try container.encode(snapshotPages, forKey: .snapshotPages)
     }
 }

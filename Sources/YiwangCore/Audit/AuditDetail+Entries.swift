@@ -8,20 +8,25 @@ extension AuditDetail {
     public mutating func add(version: Version) {
         add("actor", version.actor)
         add("hlc", version.hlc.packed)
-        add("vector", version.vector.description)
+        add("vector", vector: version.vector)
         add("op", version.operation.description)
-        if let value = version.value { add("value_sha256", AuditHash.of(value).hex) }
+        if let value = version.value { add("value_sha256", hash: AuditHash.of(value)) }
     }
 
     /// The hub's entry for a change it took (`apply`, or one held back): the sender's seq, the origin, the
     /// version, and what became of it (`outcome`).
     public static func applied(_ version: Version, seq: UInt64, outcome: String) -> String {
+        appliedDetail(version, seq: seq, outcome: outcome).json
+    }
+
+    /// `applied`'s detail as the builder, whose bytes the hub's batch applier hashes and stores as they are.
+    public static func appliedDetail(_ version: Version, seq: UInt64, outcome: String) -> AuditDetail {
         var detail = AuditDetail()
         detail.add("seq", Int64(clamping: seq))
         detail.add("origin", version.origin)
         detail.add(version: version)
         detail.add("outcome", outcome)
-        return detail.json
+        return detail
     }
 
     /// A node's `outbox` entry: the version (its origin, seq, dataset and key are columns of the entry).

@@ -1,37 +1,64 @@
 /// Builds the small JSON object of an audit entry's detail, in a fixed key order (it is hashed, so it must be
 /// byte-for-byte reproducible). Values are never record values: at most their SHA-256.
 ///
-/// Written into a byte buffer: the hub builds one per applied change, and appending to a `String` piece by
-/// piece was most of the audit's CPU.
+/// Written into a byte buffer that is always a closed object: the hub builds one per applied change and hashes
+/// and stores those bytes as they are (`jsonBytes`), without making a `String` of them.
 public struct AuditDetail: Sendable {
-    private var bytes: [UInt8]
+    /// The object so far, `}` included.
+    public private(set) var jsonBytes: [UInt8]
 
     public init() {
-        bytes = [UInt8(ascii: "{")]
-        bytes.reserveCapacity(256)
+        jsonBytes = [UInt8(ascii: "{")]
+        jsonBytes.reserveCapacity(256)
+        jsonBytes.append(UInt8(ascii: "}"))
     }
 
     public mutating func add(_ key: String, _ value: String) {
-        separate(key)
-        JSONText.appendQuoted(value, to: &bytes)
+        open(key)
+        JSONText.appendQuoted(value, to: &jsonBytes)
+        close()
     }
 
     public mutating func add(_ key: String, _ value: Int64) {
-        separate(key)
-        JSONText.appendDecimal(value, to: &bytes)
+        open(key)
+        JSONText.appendDecimal(value, to: &jsonBytes)
+        close()
     }
 
-    public var json: String {
-        var closed = bytes
-        closed.append(UInt8(ascii: "}"))
-        return String(decoding: closed, as: UTF8.self)
+    /// `key` with the vector's text (`VersionVector.description`) as a string, written entry by entry.
+    public mutating func add(_ key: String, vector: VersionVector) {
+        open(key)
+        jsonBytes.append(UInt8(ascii: "\""))
+        for (index, entry) in vector.entries.enumerated() {
+            if index > 0 { jsonBytes.append(UInt8(ascii: ",")) }
+            JSONText.appendEscaped(entry.node, to: &jsonBytes)
+            jsonBytes.append(UInt8(ascii: ":"))
+            JSONText.appendDecimal(entry.counter, to: &jsonBytes)
+        }
+        jsonBytes.append(UInt8(ascii: "\""))
+        close()
     }
 
-    private mutating func separate(_ key: String) {
-        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
-        JSONText.appendQuoted(key, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
+    /// `key` with the hash's hex digits (`AuditHash.hex`) as a string.
+    public mutating func add(_ key: String, hash: AuditHash) {
+        open(key)
+        jsonBytes.append(UInt8(ascii: "\""))
+        JSONText.appendHex(hash.bytes, to: &jsonBytes)
+        jsonBytes.append(UInt8(ascii: "\""))
+        close()
     }
+
+    public var json: String { String(decoding: jsonBytes, as: UTF8.self) }
+
+    /// Reopens the object for one more member: drops the `}`, then the separator and the quoted key.
+    private mutating func open(_ key: String) {
+        jsonBytes.removeLast()
+        if jsonBytes.count > 1 { jsonBytes.append(UInt8(ascii: ",")) }
+        JSONText.appendQuoted(key, to: &jsonBytes)
+        jsonBytes.append(UInt8(ascii: ":"))
+    }
+
+    private mutating func close() { jsonBytes.append(UInt8(ascii: "}")) }
 
     /// A JSON string literal.
     public static func quoted(_ value: String) -> String { JSONText.quoted(value) }

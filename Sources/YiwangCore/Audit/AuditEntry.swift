@@ -62,20 +62,68 @@ public struct AuditEntry: Hashable, Sendable {
         prev: AuditHash, seq: Int64, atMs: Int64, kind: String, node: String, dataset: String, key: String,
         detail: String
     ) -> AuditHash {
-        var hasher = SHA256()
-        hasher.update(data: prev.bytes)
-        // The same bytes as `canonicalBytes`, streamed into the hasher without building the array.
-        var numbers: (UInt64, UInt64) = (UInt64(bitPattern: seq).bigEndian, UInt64(bitPattern: atMs).bigEndian)
-        withUnsafeBytes(of: &numbers) { hasher.update(bufferPointer: $0) }
-        for text in [kind, node, dataset, key, detail] {
-            var text = text
-            text.withUTF8 { utf8 in
-                var count = UInt32(truncatingIfNeeded: utf8.count).bigEndian
-                withUnsafeBytes(of: &count) { hasher.update(bufferPointer: $0) }
-                hasher.update(bufferPointer: UnsafeRawBufferPointer(utf8))
+        var detail = detail
+        return detail.withUTF8 { utf8 in
+            chainHash(
+                prev: prev, seq: seq, atMs: atMs, kind: kind, node: node, dataset: dataset, key: key,
+                detailUTF8: UnsafeRawBufferPointer(utf8))
+        }
+    }
+
+    /// `chainHash` of a detail given as its UTF-8 bytes (`AuditDetail.jsonBytes`).
+    public static func chainHash(
+        prev: AuditHash, seq: Int64, atMs: Int64, kind: String, node: String, dataset: String, key: String,
+        detailUTF8 detail: [UInt8]
+    ) -> AuditHash {
+        detail.withUnsafeBytes { bytes in
+            chainHash(
+                prev: prev, seq: seq, atMs: atMs, kind: kind, node: node, dataset: dataset, key: key,
+                detailUTF8: bytes)
+        }
+    }
+
+    /// `prev || canonicalBytes`, written into one buffer and hashed with one call: streaming the twelve pieces
+    /// into the hasher one by one cost twice the hashing itself on the hub's hot path.
+    private static func chainHash(
+        prev: AuditHash, seq: Int64, atMs: Int64, kind: String, node: String, dataset: String, key: String,
+        detailUTF8 detail: UnsafeRawBufferPointer
+    ) -> AuditHash {
+        var kind = kind, node = node, dataset = dataset, key = key
+        return kind.withUTF8 { kind in
+            node.withUTF8 { node in
+                dataset.withUTF8 { dataset in
+                    key.withUTF8 { key in
+                        let count = prev.bytes.count + 16 + 20 + kind.count + node.count + dataset.count + key.count
+                            + detail.count
+                        return withUnsafeTemporaryAllocation(byteCount: count, alignment: 8) { buffer in
+                            var at = 0
+                            func put(_ bytes: UnsafeRawBufferPointer) {
+                                UnsafeMutableRawBufferPointer(rebasing: buffer[at..<(at + bytes.count)])
+                                    .copyMemory(from: bytes)
+                                at += bytes.count
+                            }
+                            func put<T: FixedWidthInteger>(bigEndian value: T) {
+                                withUnsafeBytes(of: value.bigEndian) { put($0) }
+                            }
+                            func field(_ utf8: UnsafeBufferPointer<UInt8>) {
+                                put(bigEndian: UInt32(truncatingIfNeeded: utf8.count))
+                                put(UnsafeRawBufferPointer(utf8))
+                            }
+                            prev.bytes.withUnsafeBytes { put($0) }
+                            put(bigEndian: UInt64(bitPattern: seq))
+                            put(bigEndian: UInt64(bitPattern: atMs))
+                            field(kind)
+                            field(node)
+                            field(dataset)
+                            field(key)
+                            put(bigEndian: UInt32(truncatingIfNeeded: detail.count))
+                            put(detail)
+                            return AuditHash(sha256: UnsafeRawBufferPointer(buffer))
+                        }
+                    }
+                }
             }
         }
-        return AuditHash(bytes: Array(hasher.finalize()))
     }
 
     /// The hash this entry must carry after `prev`.
@@ -110,13 +158,33 @@ public struct AuditHash: Hashable, Sendable, CustomStringConvertible {
 
     /// The SHA-256 of arbitrary bytes (e.g. a record value, so the audit can prove it without holding it).
     public static func of(_ data: some Sequence<UInt8>) -> AuditHash {
-        AuditHash(bytes: Array(SHA256.hash(data: Array(data))))
+        AuditHash(SHA256.hash(data: Array(data)))
+    }
+
+    /// A SHA-256 of bytes given in parts (a file written line by line, never held whole).
+    public struct Streaming {
+        private var hasher = SHA256()
+        public init() {}
+        public mutating func update(_ bytes: [UInt8]) { hasher.update(data: bytes) }
+        public func finalize() -> AuditHash { AuditHash(bytes: Array(hasher.finalize())) }
     }
 
     /// The SHA-256 of a string's UTF-8 bytes.
     public static func of(_ text: String) -> AuditHash {
         var text = text
-        return text.withUTF8 { AuditHash(bytes: Array(SHA256.hash(data: UnsafeRawBufferPointer($0)))) }
+        return text.withUTF8 { AuditHash(sha256: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A digest's bytes, copied in one piece (not through its `Sequence` conformance, byte by byte).
+    init(_ digest: SHA256.Digest) {
+        bytes = digest.withUnsafeBytes { Array($0) }
+    }
+
+    /// The SHA-256 of the bytes in `buffer`.
+    init(sha256 buffer: UnsafeRawBufferPointer) {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: buffer)
+        self.init(hasher.finalize())
     }
 
     public var hex: String {

@@ -12,9 +12,13 @@
 ///   any edit it makes later has seen the delete, and its vector dominates the tombstone's.
 ///
 /// "May hold the record": a node the topology grants the record's dataset and that the hub has ever seen
-/// (uploaded, or pulled). A granted node never seen holds nothing of the province's and blocks nothing; when it
-/// appears it bootstraps from the records as they are. A node seen that is not in the topology (any more) is
-/// granted nothing and may pull nothing.
+/// (uploaded, or pulled). For (a), its last pull must also have been served the dataset: a pull without it
+/// (the node was granted it after) moved the cursor past deletes the node never received. A granted node never
+/// seen holds nothing of the province's and blocks nothing; when it appears it bootstraps from the records as
+/// they are, and so does a node granted a dataset after its cursor, seen or not (the feed sends it to a
+/// snapshot, whose pages also delete at the node what the hub purged meanwhile), so a purge while a node was
+/// not granted the dataset loses it nothing. A node seen that is not in the topology (any more) is granted
+/// nothing and may pull nothing.
 ///
 /// Independently of the nodes, a tombstone whose journal entry is newer than the journal's compaction horizon
 /// is kept: the feed still carries it, and a node catching up from the feed must find the record's state
@@ -32,16 +36,20 @@ public struct TombstonePurge: Sendable, Hashable {
         public var dataAsOfMs: Int64?
         /// The data time of its oldest change held back at the hub (`held_changes`), if any.
         public var oldestHeldMs: Int64?
+        /// The datasets its last pull was served (`downlinks.served`); nil when not recorded (a row from before
+        /// they were, or no pull): taken as its grants.
+        public var served: Set<String>?
 
         public init(
             id: String, cursor: Int64? = nil, lastPullMs: Int64? = nil, dataAsOfMs: Int64? = nil,
-            oldestHeldMs: Int64? = nil
+            oldestHeldMs: Int64? = nil, served: Set<String>? = nil
         ) {
             self.id = id
             self.cursor = cursor
             self.lastPullMs = lastPullMs
             self.dataAsOfMs = dataAsOfMs
             self.oldestHeldMs = oldestHeldMs
+            self.served = served
         }
 
         /// The time up to which the hub holds (as merged) every change of the node, or nil when unknown.
@@ -74,7 +82,8 @@ public struct TombstonePurge: Sendable, Hashable {
     public enum Reason: Sendable, Hashable {
         /// Its journal entry is after the compaction horizon (`compacted_seq`), or its place is unknown.
         case newerThanHorizon
-        /// `node` has not pulled the feed past it (or never pulled, or its cursor is beyond the head).
+        /// `node` has not pulled the feed past it (or never pulled, or its cursor is beyond the head, or its last
+        /// pull was not served the tombstone's dataset).
         case notPulled(node: String)
         /// The hub may not hold all the changes `node` wrote before its last pull.
         case changesNotHeld(node: String)
@@ -94,7 +103,7 @@ public struct TombstonePurge: Sendable, Hashable {
     public var marginMs: Int64
     /// One second: far above what a node on NTP, its clock referenced to the hub's, is off by.
     public static let defaultMarginMs: Int64 = 1_000
-    /// Per dataset, the nodes that may hold its records, in id order.
+    /// Per dataset, the nodes that may hold its records, in id order (`served` filled in).
     public private(set) var holders: [String: [NodeView]]
 
     /// `grants`: each topology node's datasets; `seen`: every node the hub has stored anything about (a `nodes`
@@ -109,8 +118,9 @@ public struct TombstonePurge: Sendable, Hashable {
         for view in seen { byID[ByteKey(view.id)] = view }
         var holders: [String: [NodeView]] = [:]
         for node in grants.keys.sorted() {
-            guard let view = byID[ByteKey(node)], let datasets = grants[node] else { continue }
-            for dataset in datasets { holders[dataset, default: []].append(view) }
+            guard var view = byID[ByteKey(node)], let granted = grants[node] else { continue }
+            view.served = view.served ?? granted
+            for dataset in granted { holders[dataset, default: []].append(view) }
         }
         self.holders = holders
     }
@@ -119,20 +129,11 @@ public struct TombstonePurge: Sendable, Hashable {
     public func verdict(for tombstone: Tombstone) -> Verdict {
         guard let seq = tombstone.journalSeq, seq > 0, seq <= horizonSeq else { return .keep(.newerThanHorizon) }
         for node in holders[tombstone.dataset] ?? [] {
+            // A last pull without the dataset moved the cursor past deletes of it that the node never received.
+            guard node.served?.contains(tombstone.dataset) == true else { return .keep(.notPulled(node: node.id)) }
             if let reason = blocking(node, position: tombstone.feedPosition) { return .keep(reason) }
         }
         return .purge
-    }
-
-    /// The lowest feed position at which every holder of `dataset` passes (a), or nil when some holder blocks
-    /// every tombstone of it (never pulled, or (b) fails): lets the store skip a dataset, or bound its search.
-    public func lowestCursor(of dataset: String) -> Int64? {
-        var lowest = feedHead
-        for node in holders[dataset] ?? [] {
-            guard blocking(node, position: 0) == nil, let cursor = node.cursor else { return nil }
-            lowest = min(lowest, cursor)
-        }
-        return lowest
     }
 
     private func blocking(_ node: NodeView, position: Int64) -> Reason? {

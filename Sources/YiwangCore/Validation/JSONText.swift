@@ -11,6 +11,13 @@ public enum JSONText {
     /// Appends the UTF-8 bytes of the JSON string literal for `value` to `out`.
     public static func appendQuoted(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        appendEscaped(value, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends the UTF-8 bytes of `value` escaped as inside a JSON string literal (`appendQuoted` without
+    /// the quotes), so that a literal can be built from several pieces.
+    public static func appendEscaped(_ value: String, to out: inout [UInt8]) {
         var value = value
         value.withUTF8 { utf8 in
             var start = 0  // bytes before `start` are copied
@@ -32,13 +39,17 @@ public enum JSONText {
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// Appends the decimal digits of `value` to `out`.
     public static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
+        appendDecimal(value.magnitude, to: &out)
+    }
+
+    /// Appends the decimal digits of `value` to `out` (as `String(value)` writes them).
+    public static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        var magnitude = value
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for the 20 digits of any UInt64
         withUnsafeMutableBytes(of: &digits) { buffer in
             var index = buffer.count
@@ -48,6 +59,14 @@ public enum JSONText {
                 magnitude /= 10
             } while magnitude > 0
             out.append(contentsOf: buffer[index...])
+        }
+    }
+
+    /// Appends `bytes` as lowercase hex digits (as `AuditHash.hex` writes them).
+    public static func appendHex(_ bytes: [UInt8], to out: inout [UInt8]) {
+        for byte in bytes {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
         }
     }
 

@@ -14,7 +14,7 @@ import CZlib
 /// Decoding checks every length against the limits and the bytes left, so hostile bytes get a typed error.
 /// A version 1 batch is read exactly as before, so nodes not yet upgraded keep syncing with an upgraded hub.
 public enum BatchCodec {
-    static let headerBytes = 13
+    static let headerBytes = WireFrame.headerBytes
     static let skipTag: UInt8 = 2
 
     public struct Limits: Sendable, Hashable {
@@ -67,15 +67,7 @@ public enum BatchCodec {
             w.string(skip.reason)
         }
         let raw = w.bytes
-        var out = ByteWriter(capacity: headerBytes + raw.count / 3)
-        out.bytes.append(contentsOf: version.magic)
-        let deflated = compress ? Zlib.deflate(raw, level: level) : nil
-        let payload = deflated ?? raw
-        out.u8(deflated == nil ? 0 : 1)
-        out.u32(UInt32(raw.count))
-        out.u32(Zlib.crc32(raw))
-        out.bytes.append(contentsOf: payload)
-        return out.bytes
+        return WireFrame.encode(magic: version.magic, raw: raw, deflated: compress ? Zlib.deflate(raw, level: level) : nil)
     }
 
     public static func decode(_ bytes: [UInt8], limits: Limits = .default) throws(YiwangError) -> SyncBatch {
@@ -88,26 +80,7 @@ public enum BatchCodec {
             }
             throw .malformedBatch("not a Yiwang batch (bad magic)")
         }
-        var header = ByteReader(bytes, offset: 4)
-        let flags = try header.u8("flags")
-        guard flags & ~1 == 0 else { throw .malformedBatch("unknown flags \(flags)") }
-        let rawLength = Int(try header.u32("raw length"))
-        let checksum = try header.u32("checksum")
-        guard rawLength <= limits.maxRawBytes else {
-            throw .batchTooLarge("batch inflates to \(rawLength) bytes, the limit is \(limits.maxRawBytes)")
-        }
-        let body = Array(bytes[headerBytes...])
-        let raw: [UInt8]
-        if flags & 1 == 1 {
-            guard let inflated = Zlib.inflate(body, exactLength: rawLength) else {
-                throw .malformedBatch("compressed payload is corrupt or not \(rawLength) bytes")
-            }
-            raw = inflated
-        } else {
-            guard body.count == rawLength else { throw .malformedBatch("payload is not \(rawLength) bytes") }
-            raw = body
-        }
-        guard Zlib.crc32(raw) == checksum else { throw .checksumMismatch() }
+        let raw = try WireFrame.payload(bytes, what: "batch", maxRawBytes: limits.maxRawBytes)
         return try decodePayload(raw, version: version, limits: limits)
     }
 

@@ -129,7 +129,7 @@ public struct SnapshotPage: Hashable, Sendable {
 /// and the next token equal to the last entry, so hostile bytes get a typed error.
 public enum SnapshotCodec {
     static let magic = Array("YWS1".utf8)
-    static let headerBytes = 13
+    static let headerBytes = WireFrame.headerBytes
 
     public static func encode(_ page: SnapshotPage, compress: Bool = true, level: Int32 = 1) -> [UInt8] {
         var w = ByteWriter(capacity: 64 + page.entries.count * 128)
@@ -158,14 +158,8 @@ public enum SnapshotCodec {
             }
         }
         let raw = w.bytes
-        var out = ByteWriter(capacity: headerBytes + raw.count / 3)
-        out.bytes.append(contentsOf: magic)
         let deflated = compress && raw.count > 512 ? Zlib.deflate(raw, level: level) : nil
-        out.u8(deflated == nil ? 0 : 1)
-        out.u32(UInt32(raw.count))
-        out.u32(Zlib.crc32(raw))
-        out.bytes.append(contentsOf: deflated ?? raw)
-        return out.bytes
+        return WireFrame.encode(magic: magic, raw: raw, deflated: deflated)
     }
 
     public static func decode(_ bytes: [UInt8], limits: BatchCodec.Limits = .default) throws(YiwangError)
@@ -173,26 +167,7 @@ public enum SnapshotCodec {
     {
         guard bytes.count >= headerBytes else { throw .malformedBatch("shorter than the \(headerBytes)-byte header") }
         guard Array(bytes.prefix(4)) == magic else { throw .malformedBatch("not a Yiwang snapshot page (bad magic)") }
-        var header = ByteReader(bytes, offset: 4)
-        let flags = try header.u8("flags")
-        guard flags & ~1 == 0 else { throw .malformedBatch("unknown flags \(flags)") }
-        let rawLength = Int(try header.u32("raw length"))
-        let checksum = try header.u32("checksum")
-        guard rawLength <= limits.maxRawBytes else {
-            throw .batchTooLarge("snapshot page inflates to \(rawLength) bytes, the limit is \(limits.maxRawBytes)")
-        }
-        let body = Array(bytes[headerBytes...])
-        let raw: [UInt8]
-        if flags & 1 == 1 {
-            guard let inflated = Zlib.inflate(body, exactLength: rawLength) else {
-                throw .malformedBatch("compressed payload is corrupt or not \(rawLength) bytes")
-            }
-            raw = inflated
-        } else {
-            guard body.count == rawLength else { throw .malformedBatch("payload is not \(rawLength) bytes") }
-            raw = body
-        }
-        guard Zlib.crc32(raw) == checksum else { throw .checksumMismatch() }
+        let raw = try WireFrame.payload(bytes, what: "snapshot page", maxRawBytes: limits.maxRawBytes)
         return try decodePayload(raw, limits: limits)
     }
 

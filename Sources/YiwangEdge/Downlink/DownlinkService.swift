@@ -166,15 +166,18 @@ public final class DownlinkService: Service, Sendable {
     }
 
     /// One page of the hub's snapshot, applied in one transaction with the progress (so a kill resumes at the
-    /// next page); the last page sets the cursor to the snapshot's position. An older hub (404) has no snapshot:
-    /// the node pulls its feed from 0. A refused position (400, 410: a restored or compacted hub) starts the
-    /// snapshot again.
+    /// next page); the last page sets the cursor to the snapshot's position. An older hub (a 404 whose body is
+    /// its router's "no such route", `SnapshotResponse.isNoRoute`) has no snapshot: the node pulls its feed
+    /// from 0. Any other 404 or error is thrown: the run loop retries it with backoff and the status shows it,
+    /// the snapshot still to do. A refused position (400, 410: a restored or compacted hub) starts the snapshot
+    /// again.
     func snapshotStep() async throws -> SnapshotStep {
         let progress = try await store.snapshotProgress()
+        let requestedAtMs = store.nowMs()
         guard let response = try await fetchSnapshot(progress) else { return .shutdown }
         switch response.status {
         case 200: break
-        case 404:
+        case 404 where response.isNoRoute:
             logger.notice("the hub serves no snapshot (an older hub): pulling its feed from the start")
             try await store.skipSnapshot()
             return .unsupported
@@ -206,7 +209,8 @@ public final class DownlinkService: Service, Sendable {
                 message: "the hub's snapshot carries dataset(s) [\(unknown.joined(separator: ", "))] that its grants "
                     + "for this node give no policy; asking for the grants again")
         }
-        guard let applied = try await store.applySnapshotPage(page, expected: progress) else {
+        guard let applied = try await store.applySnapshotPage(page, expected: progress, requestedAtMs: requestedAtMs)
+        else {
             logger.notice("snapshot progress moved during a page (resync); pulling again")
             return .pulled
         }
@@ -214,6 +218,12 @@ public final class DownlinkService: Service, Sendable {
             logger.warning(
                 "snapshot records refused: they count this node beyond its own outbox",
                 metadata: ["yiwang.refused": .stringConvertible(applied.refused)])
+        }
+        if !applied.finished { try await store.noteSnapshotPage(first: progress == nil) }  // for the status
+        if applied.purged > 0 {
+            logger.notice(
+                "records the hub deleted and purged were deleted here (absent from its snapshot)",
+                metadata: ["yiwang.purged": .stringConvertible(applied.purged)])
         }
         if progress == nil {
             logger.info("snapshot started", metadata: ["yiwang.position": .stringConvertible(page.position)])
@@ -233,7 +243,7 @@ public final class DownlinkService: Service, Sendable {
     enum SnapshotStep {
         /// A page was applied (or the snapshot restarted): pull again at once.
         case pulled
-        /// The hub has no snapshot (404): the feed from 0 instead.
+        /// The hub has no snapshot route (an older hub's 404): the feed from 0 instead.
         case unsupported
         case shutdown
     }

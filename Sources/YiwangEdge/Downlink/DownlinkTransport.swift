@@ -1,4 +1,6 @@
 import Dispatch
+import Foundation
+import YiwangAPI
 import Synchronization
 import YiwangCore
 import YiwangHTTP
@@ -33,6 +35,12 @@ public struct SnapshotResponse: Sendable {
         self.status = status
         self.body = body
     }
+
+    /// The body an older hub, which has no `/v1/snapshot` route, answers with its 404.
+    public static var noRouteBody: [UInt8] { Array((try? JSONCoding.encoder.encode(ErrorBody.noRoute)) ?? Data()) }
+
+    /// Whether the hub said it has no snapshot route (an older hub): only then does the node skip the snapshot.
+    public var isNoRoute: Bool { ErrorBody.isNoRoute(status: status, body: body) }
 }
 
 /// What the downlink needs from the network: one pull of the hub's change feed, one page of its snapshot.
@@ -49,12 +57,13 @@ public protocol DownlinkTransport: Sendable {
 }
 
 extension DownlinkTransport {
-    /// A transport that knows no snapshot answers as an older hub does (404): the node pulls the feed from 0.
+    /// A transport that knows no snapshot answers as an older hub does (404, its router's body for a path it
+    /// has no route for): the node pulls the feed from 0.
     public func fetchSnapshot(
         node: String, position: Int64?, after: SnapshotToken?, limit: Int,
         completion: @escaping @Sendable (Result<SnapshotResponse, YiwangError>) -> Void
     ) {
-        completion(.success(SnapshotResponse(status: 404, body: [])))
+        completion(.success(SnapshotResponse(status: 404, body: SnapshotResponse.noRouteBody)))
     }
 }
 

@@ -21,6 +21,15 @@ extension DownlinkStatus {
             cursor: summary.cursor, lag: summary.lag, lastPullMs: summary.lastPullMs,
             lastPullAgeMs: summary.lastPullMs.map { max(0, nowMs.saturatingSubtract($0)) },
             lastError: summary.lastError,
-            snapshot: summary.snapshot.map { Snapshot(position: $0.position, records: $0.records) })
+            snapshot: Self.snapshot(summary))
+    }
+
+    /// `paging` with the progress once a page is applied, `pending` while one is still to come, else nil.
+    static func snapshot(_ summary: DownlinkSummary) -> Snapshot? {
+        if let progress = summary.snapshot {
+            return Snapshot(
+                state: "paging", position: progress.position, pages: summary.snapshotPages, records: progress.records)
+        }
+        return summary.snapshotPending ? Snapshot(state: "pending", position: nil, pages: 0, records: 0) : nil
     }
 }

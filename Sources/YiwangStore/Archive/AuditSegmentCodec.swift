@@ -22,15 +22,20 @@ public enum AuditSegmentCodec {
     /// A segment's bytes for `entries` (consecutive, non-empty), which follow `prev`.
     public static func encode(_ entries: [AuditEntry], prev: AuditHash) throws -> [UInt8] {
         guard let first = entries.first, let last = entries.last else { return [] }
-        let header = Header(
-            format: formatName, firstSeq: first.seq, lastSeq: last.seq, prevHash: prev.hex, headHash: last.hash.hex)
-        var out = Array(try JSONCoding.encoder.encode(header))
-        out.append(0x0A)
-        for entry in entries {
-            out.append(contentsOf: try JSONCoding.encoder.encode(AuditEntryBody(entry)))
-            out.append(0x0A)
-        }
+        var out = try headerLine(firstSeq: first.seq, lastSeq: last.seq, prev: prev, head: last.hash)
+        for entry in entries { out.append(contentsOf: try entryLine(entry)) }
         return out
+    }
+
+    /// The first line of the segment holding `firstSeq...lastSeq` after `prev`, ending in `head`, newline included.
+    public static func headerLine(firstSeq: Int64, lastSeq: Int64, prev: AuditHash, head: AuditHash) throws -> [UInt8] {
+        let header = Header(format: formatName, firstSeq: firstSeq, lastSeq: lastSeq, prevHash: prev.hex, headHash: head.hex)
+        return Array(try JSONCoding.encoder.encode(header)) + [0x0A]
+    }
+
+    /// One entry's line, newline included: `encode` is the header line and then these, in order.
+    public static func entryLine(_ entry: AuditEntry) throws -> [UInt8] {
+        Array(try JSONCoding.encoder.encode(AuditEntryBody(entry))) + [0x0A]
     }
 
     /// Why a segment's bytes cannot be read.

@@ -13,6 +13,10 @@ public struct DownlinkSummary: Sendable, Hashable {
     public var lastError: String?
     /// The snapshot bootstrap in progress, if any.
     public var snapshot: SnapshotProgress? = nil
+    /// A snapshot is still to do (cursor 0, none finished since the last resync), even before its first page.
+    public var snapshotPending = false
+    /// Pages of the snapshot in progress applied so far (`EdgeStore+SnapshotStatus`).
+    public var snapshotPages: Int64 = 0
 
     /// Feed entries the node has yet to scan, as of the last pull.
     public var lag: Int64? { head.map { max(0, $0 - cursor) } }
@@ -51,7 +55,8 @@ extension EdgeStore {
                 head: try EdgeMeta.int(db, EdgeMeta.downlinkHead),
                 lastPullMs: try EdgeMeta.int(db, EdgeMeta.lastPullMs),
                 lastError: try EdgeMeta.text(db, EdgeMeta.downlinkError),
-                snapshot: try Self.snapshotProgress(db))
+                snapshot: try Self.snapshotProgress(db), snapshotPending: try Self.snapshotPending(db),
+                snapshotPages: try Self.snapshotPages(db))
         }
     }
 
@@ -65,46 +70,16 @@ extension EdgeStore {
         let nowMs = wallClock.nowMs()
         return try await write { db in
             guard (try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0) == from else { return nil }
-            var result = DownlinkApplied(applied: 0, ignored: 0, conflicts: 0)
-            // This node's counter is its outbox sequence: a version counting it beyond the highest sequence it
-            // ever wrote claims writes that never happened here, and would make the next ones look obsolete.
-            let ownHighest = UInt64(max(0, try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0))
-            var refusedClaim: UInt64 = 0
-            for version in versions {
-                let claimed = version.vector.counter(for: self.nodeID)
-                if claimed > ownHighest {
-                    result.refused += 1
-                    refusedClaim = max(refusedClaim, claimed)
-                    continue
-                }
-                // A reading too far ahead is not trusted; the version still merges (as `mergeRemote` does).
-                _ = self.clock.withLock { clock in try? clock.receive(version.hlc, wallMs: nowMs) }
-                let outcome = try RecordTable.merge(db, version, policy: self.policy(for: version.dataset))
-                switch outcome {
-                case .applied: result.applied += 1
-                case .ignored: result.ignored += 1
-                case .conflict(_, let conflicts):
-                    result.applied += 1
-                    result.conflicts += conflicts.count
-                    for conflict in conflicts { try ConflictTable.append(db, conflict, atMs: nowMs) }
-                }
+            var tally = try HubPageTally(db, nodeID: self.nodeID, nowMs: nowMs)
+            for version in versions where tally.admits(version.vector) {
+                let policy = self.policy(for: version.dataset)
+                let state = try RecordTable.load(db, dataset: version.dataset, key: version.key)
+                _ = try tally.merge(db, version, into: state, policy: policy, clock: self.clock)
             }
             try EdgeMeta.set(db, EdgeMeta.downlinkCursor, to)
-            try EdgeMeta.set(db, EdgeMeta.downlinkHead, head)
-            try EdgeMeta.set(db, EdgeMeta.lastPullMs, nowMs)
-            if result.refused > 0 {
-                let total = (try EdgeMeta.int(db, EdgeMeta.downlinkRefused) ?? 0).addingReportingOverflow(
-                    Int64(result.refused))
-                try EdgeMeta.set(db, EdgeMeta.downlinkRefused, total.overflow ? Int64.max : total.partialValue)
-                try EdgeMeta.set(
-                    db, EdgeMeta.downlinkError,
-                    "refused \(result.refused) version(s) from the hub counting this node at \(refusedClaim), beyond "
-                        + "its own outbox (highest sequence \(ownHighest)); was its data restored from an older copy?")
-            } else {
-                try EdgeMeta.set(db, EdgeMeta.downlinkError, nil)
-            }
-            try EdgeMeta.set(db, EdgeMeta.lastHLC, self.clock.withLock { $0.last.packed })
-            return result
+            try tally.finish(db, head: head, what: "version(s) from the hub", clock: self.clock)
+            return DownlinkApplied(
+                applied: tally.applied, ignored: tally.ignored, conflicts: tally.conflicts, refused: tally.refused)
         }
     }
 

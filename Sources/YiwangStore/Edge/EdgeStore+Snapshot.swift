@@ -21,6 +21,9 @@ public struct SnapshotApplied: Sendable, Hashable {
     public var conflicts = 0
     /// Records refused, not merged: their joined vector counts this node beyond its own outbox.
     public var refused = 0
+    /// Records this node held in the page's key range that the snapshot lacks (deleted at the hub and
+    /// purged there), deleted here; those with a local write the hub may not have stay.
+    public var purged = 0
     /// True when this was the last page: the downlink cursor is now the snapshot's position.
     public var finished = false
 }
@@ -29,6 +32,9 @@ extension EdgeMeta {
     static let snapshotPosition = "snapshot_position"
     static let snapshotNext = "snapshot_next"
     static let snapshotRecords = "snapshot_records"
+    /// When the snapshot's first page was asked for (node clock, ms): a record acknowledged since may be
+    /// missing from a page read before, and is never purged.
+    static let snapshotStartedMs = "snapshot_started_ms"
     /// 1 once a snapshot's last page is applied (or the hub has none to give): the downlink pulls the feed
     /// even at cursor 0 (an empty hub's position). Cleared by a resync.
     static let snapshotDone = "snapshot_done"
@@ -71,6 +77,7 @@ extension EdgeStore {
         try EdgeMeta.set(db, EdgeMeta.snapshotPosition, nil)
         try EdgeMeta.set(db, EdgeMeta.snapshotNext, nil)
         try EdgeMeta.set(db, EdgeMeta.snapshotRecords, nil)
+        try EdgeMeta.set(db, EdgeMeta.snapshotStartedMs, nil)
     }
 
     /// Sends the downlink back through a snapshot: cursor 0 and no snapshot in progress (the hub's feed no
@@ -84,77 +91,85 @@ extension EdgeStore {
         }
     }
 
-    /// Applies one snapshot page in ONE transaction: for each record, every visible version merged through
-    /// `RecordTable.merge` (conflicts with local edits logged as usual), then the stored vector joined with the
-    /// record's joined vector (so versions the hub holds only in that vector, and their re-delivery by the feed,
-    /// merge as ignored); the progress stored, and on the last page the downlink cursor set to the position.
-    /// Returns nil, applying nothing, when the stored progress is not `expected` or the cursor is not 0 (a
-    /// resync or another restart happened meanwhile). Nothing goes to the outbox.
-    public func applySnapshotPage(_ page: SnapshotPage, expected: SnapshotProgress?) async throws(YiwangError)
-        -> SnapshotApplied?
+    /// Applies one snapshot page in ONE transaction. A record this node does not hold, with one visible
+    /// version (nearly every record of a new node), is stored as the hub holds it, its joined vector included:
+    /// exactly what merging that version into nothing would store, without the merge. Any other record (held
+    /// here: a resynced or restored node; or with siblings, whose merge logs the conflicts the feed would have)
+    /// has every visible version merged through `RecordTable.merge` (conflicts with local edits logged as
+    /// usual), then its stored vector joined with the record's joined vector (so versions the hub holds only in
+    /// that vector, and their re-delivery by the feed, merge as ignored). Records this node holds in the page's
+    /// key range that the page lacks were deleted at the hub and purged: they go, unless a local write of
+    /// theirs may not be at the hub (`SnapshotPageRange.purge`). Then the progress is stored, and on the last
+    /// page the downlink cursor set to the position. `requestedAtMs` is when the page was asked for (node
+    /// clock; default now); the first page's is the snapshot's start. Returns nil, applying nothing, when the
+    /// stored progress is not `expected` or the cursor is not 0 (a resync or another restart happened
+    /// meanwhile). Nothing goes to the outbox.
+    public func applySnapshotPage(_ page: SnapshotPage, expected: SnapshotProgress?, requestedAtMs: Int64? = nil)
+        async throws(YiwangError) -> SnapshotApplied?
     {
         let nowMs = wallClock.nowMs()
+        let datasets = policies.withLock { Set($0.keys) }.union(page.entries.map(\.dataset))
         return try await write { db in
             guard (try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0) == 0,
                 (try EdgeMeta.int(db, EdgeMeta.snapshotDone) ?? 0) == 0, try Self.snapshotProgress(db) == expected
             else { return nil }
             if let expected, expected.position != page.position { return nil }
-            var result = SnapshotApplied()
-            let ownHighest = UInt64(max(0, try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0))
-            var refusedClaim: UInt64 = 0
+            // A progress stored before the start was: every acknowledged write keeps its record.
+            let startedMs =
+                expected == nil ? (requestedAtMs ?? nowMs) : (try EdgeMeta.int(db, EdgeMeta.snapshotStartedMs) ?? 0)
+            var tally = try HubPageTally(db, nodeID: self.nodeID, nowMs: nowMs)
+            let range = SnapshotPageRange(after: expected?.next, through: page.next)
+            let held = try range.localRecords(db, datasets: datasets)
+            var carried = Set<RecordKey>()
             for entry in page.entries {
-                // As `applyDownlink`: a state counting this node beyond its outbox claims writes never made here.
-                let claimed = entry.state.vector.counter(for: self.nodeID)
-                if claimed > ownHighest {
-                    result.refused += 1
-                    refusedClaim = max(refusedClaim, claimed)
+                let id = RecordKey(dataset: entry.dataset, key: entry.key)
+                if !held.isEmpty { carried.insert(id) }
+                guard tally.admits(entry.state.vector) else { continue }
+                if entry.state.visible.count == 1, !held.contains(id) {
+                    try self.insertAbsent(db, entry, tally: &tally)
                     continue
                 }
                 let policy = self.policy(for: entry.dataset)
                 var state = try RecordTable.load(db, dataset: entry.dataset, key: entry.key)
                 for version in entry.state.visible {
-                    _ = self.clock.withLock { clock in try? clock.receive(version.hlc, wallMs: nowMs) }
-                    let outcome = try RecordTable.merge(db, version, into: state, policy: policy)
-                    switch outcome {
-                    case .applied: result.applied += 1
-                    case .ignored: result.ignored += 1
-                    case .conflict(_, let conflicts):
-                        result.applied += 1
-                        result.conflicts += conflicts.count
-                        for conflict in conflicts { try ConflictTable.append(db, conflict, atMs: nowMs) }
-                    }
-                    if let newState = outcome.newState { state = newState }
+                    state = try tally.merge(db, version, into: state, policy: policy, clock: self.clock)
                 }
                 if var joined = state, !entry.state.vector.isCovered(by: joined.vector) {
                     joined.vector = joined.vector.joined(with: entry.state.vector)
                     try RecordTable.store(db, dataset: entry.dataset, key: entry.key, state: joined)
                 }
             }
-            let records = (expected?.records ?? 0).saturatingAdd(Int64(page.entries.count - result.refused))
+            var result = SnapshotApplied()
+            result.purged = try SnapshotPageRange.purge(db, held.subtracting(carried), keepAckedSinceMs: startedMs)
+            let records = (expected?.records ?? 0).saturatingAdd(Int64(page.entries.count - tally.refused))
             if let next = page.next {
                 try EdgeMeta.set(db, EdgeMeta.snapshotPosition, page.position)
                 try EdgeMeta.set(db, EdgeMeta.snapshotNext, next.encoded)
                 try EdgeMeta.set(db, EdgeMeta.snapshotRecords, records)
+                try EdgeMeta.set(db, EdgeMeta.snapshotStartedMs, startedMs)
             } else {
                 try Self.clearSnapshotProgress(db)
                 try EdgeMeta.set(db, EdgeMeta.downlinkCursor, page.position)
                 try EdgeMeta.set(db, EdgeMeta.snapshotDone, 1)
                 result.finished = true
             }
-            try EdgeMeta.set(db, EdgeMeta.downlinkHead, page.readAt)
-            try EdgeMeta.set(db, EdgeMeta.lastPullMs, nowMs)
-            if result.refused > 0 {
-                let total = (try EdgeMeta.int(db, EdgeMeta.downlinkRefused) ?? 0).saturatingAdd(Int64(result.refused))
-                try EdgeMeta.set(db, EdgeMeta.downlinkRefused, total)
-                try EdgeMeta.set(
-                    db, EdgeMeta.downlinkError,
-                    "refused \(result.refused) record(s) of the hub's snapshot counting this node at \(refusedClaim), "
-                        + "beyond its own outbox (highest sequence \(ownHighest)); was its data restored from an older copy?")
-            } else {
-                try EdgeMeta.set(db, EdgeMeta.downlinkError, nil)
-            }
-            try EdgeMeta.set(db, EdgeMeta.lastHLC, self.clock.withLock { $0.last.packed })
+            try tally.finish(db, head: page.readAt, what: "record(s) of the hub's snapshot", clock: self.clock)
+            (result.applied, result.ignored, result.conflicts) = (tally.applied, tally.ignored, tally.conflicts)
+            result.refused = tally.refused
             return result
         }
+    }
+
+    /// Stores a snapshot record this node does not hold, with its one visible version: the state merging that
+    /// version into nothing stores, its vector joined with the record's (the clock advanced past it first).
+    private func insertAbsent(_ db: Database, _ entry: SnapshotEntry, tally: inout HubPageTally) throws {
+        let version = entry.state.visible[0]
+        tally.receive(version, clock: clock)
+        let vector =
+            version.vector.isCovered(by: entry.state.vector)
+            ? entry.state.vector : entry.state.vector.joined(with: version.vector)
+        try RecordTable.store(
+            db, dataset: entry.dataset, key: entry.key, state: RecordState(vector: vector, visible: [version]))
+        tally.applied += 1
     }
 }

@@ -51,9 +51,12 @@ enum AuditArchiveTable {
 
     /// Records a claim after checking it against the hub's own chain: well-formed contiguous segments starting
     /// no later than the archived position + 1 (no hole in what is called archived), each segment's head hash
-    /// equal to the hub's entry at its last seq and its previous hash to the entry before its first. Nothing a
-    /// client claims is taken on trust; a refused claim records nothing.
-    static func record(_ db: Database, _ claim: ArchiveClaimBody, nowMs: Int64) throws {
+    /// equal to the hub's entry at its last seq and its previous hash to the entry before its first, and (checked
+    /// before, `checkDigests`) each file's SHA-256 that of the hub's own entries encoded again. Nothing a client
+    /// claims is taken on trust; a refused claim records nothing.
+    /// `digestsCheckedAt`: the pruned head `checkDigests` read when it checked the claim's file digests; the
+    /// claim is refused if the hub pruned since (send it again).
+    static func record(_ db: Database, _ claim: ArchiveClaimBody, nowMs: Int64, digestsCheckedAt: AuditHead) throws {
         let idBytes = Array(claim.archiveID.utf8)
         guard (1...64).contains(idBytes.count), idBytes.allSatisfy({ $0 == 0x2D || $0 < 0x80 && isAlnum($0) }) else {
             throw YiwangError.invalidField("archiveID", "expected 1 to 64 letters, digits or '-'")
@@ -66,6 +69,9 @@ enum AuditArchiveTable {
         }
         let archived = try JournalMarks.get(db, .archivedSeq)
         let pruned = try prunedHead(db)
+        guard pruned == digestsCheckedAt else {
+            throw YiwangError.unavailable("the hub pruned audit entries while the claim was checked: send it again")
+        }
         guard let first = claim.segments.first, first.firstSeq <= archived.saturatingAdd(1) else {
             throw YiwangError.invalidField(
                 "segments", "the first segment must start at or before seq \(archived.saturatingAdd(1)): "

@@ -168,9 +168,11 @@ public enum AuditTable {
 }
 
 /// Appends entries to the audit chain inside one write transaction, carrying the head from entry to entry.
-/// Their details are built by `AuditDetail` (`applied`, `conflict`, `refusal`, ...).
+/// Their details are built by `AuditDetail` (`applied`, `conflict`, `refusal`, ...). Lives only inside that
+/// transaction: it keeps the insert statement prepared across the entries it appends.
 struct AuditWriter {
     private(set) var head: AuditHead
+    private var insert: BoundWrite?
 
     init(head: AuditHead) { self.head = head }
 
@@ -188,26 +190,49 @@ struct AuditWriter {
         _ db: Database, atMs: Int64, kind: String, node: String, dataset: String = "", key: String = "",
         detail: String, recordLink: Int64? = nil, feed: Version? = nil
     ) throws -> Int64 {
+        try append(
+            db, atMs: atMs, kind: kind, node: node, dataset: dataset, key: key, detailUTF8: Array(detail.utf8),
+            recordLink: recordLink, feed: feed)
+    }
+
+    /// `append` of a detail as its builder: its bytes are hashed and stored as they are (no `String` made).
+    @discardableResult
+    mutating func append(
+        _ db: Database, atMs: Int64, kind: String, node: String, dataset: String = "", key: String = "",
+        detail: AuditDetail, recordLink: Int64? = nil, feed: Version? = nil
+    ) throws -> Int64 {
+        try append(
+            db, atMs: atMs, kind: kind, node: node, dataset: dataset, key: key, detailUTF8: detail.jsonBytes,
+            recordLink: recordLink, feed: feed)
+    }
+
+    private mutating func append(
+        _ db: Database, atMs: Int64, kind: String, node: String, dataset: String, key: String, detailUTF8: [UInt8],
+        recordLink: Int64?, feed: Version?
+    ) throws -> Int64 {
         let seq = head.seq + 1
         let hash = AuditEntry.chainHash(
-            prev: head.hash, seq: seq, atMs: atMs, kind: kind, node: node, dataset: dataset, key: key, detail: detail)
-        try BoundWrite(
+            prev: head.hash, seq: seq, atMs: atMs, kind: kind, node: node, dataset: dataset, key: key,
+            detailUTF8: detailUTF8)
+        let insert = try self.insert ?? BoundWrite(
             db,
             sql: """
                 INSERT INTO audit(
                     seq, at_ms, kind, node, dataset, key, detail, prev_hash, hash, record_prev, feed, value)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute { values in
+                """)
+        self.insert = insert
+        let prev = head.hash
+        try insert.execute { values in
             values.add(seq)
             values.add(atMs)
             values.add(kind)
             values.add(node)
             values.add(dataset)
             values.add(key)
-            values.add(detail)
-            values.add(head.hash.hex)
-            values.add(hash.hex)
+            values.add(utf8Text: detailUTF8)
+            values.add(hex: prev)
+            values.add(hex: hash)
             if let recordLink { values.add(recordLink) } else { values.addNull() }
             if let feed {
                 values.add(Int64(feed.operation.rawValue))

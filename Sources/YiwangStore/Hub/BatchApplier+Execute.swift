@@ -28,7 +28,7 @@ extension BatchApplier {
                 try audit.append(
                     db, atMs: rules.nowMs, kind: "hold", node: node, dataset: change.version.dataset,
                     key: change.version.key,
-                    detail: AuditDetail.applied(change.version, seq: change.seq, outcome: "held"))
+                    detail: AuditDetail.appliedDetail(change.version, seq: change.seq, outcome: "held"))
             case .rewait(let other, let counter):
                 try HeldChangeTable.rewait(db, node: node, seq: change.seq, waitNode: other, waitCounter: counter)
             }
@@ -47,7 +47,7 @@ extension BatchApplier {
         let changesState = outcome.newState != nil
         var link = try audit.append(
             db, atMs: nowMs, kind: "apply", node: version.origin, dataset: version.dataset, key: version.key,
-            detail: AuditDetail.applied(version, seq: change.seq, outcome: changesState ? "applied" : "obsolete"),
+            detail: AuditDetail.appliedDetail(version, seq: change.seq, outcome: changesState ? "applied" : "obsolete"),
             recordLink: links.auditLink(dataset: version.dataset, key: version.key),
             feed: changesState ? version : nil)
         if changesState { journalValueBytes += Int64(version.value?.utf8.count ?? 0) }
@@ -60,7 +60,9 @@ extension BatchApplier {
             for record in records { try ConflictTable.append(db, record, atMs: nowMs) }
         }
         if let state = outcome.newState {
-            try RecordTable.store(db, dataset: version.dataset, key: version.key, state: state, auditLink: link)
+            let write = try recordWrite ?? RecordTable.linkedWrite(db)
+            recordWrite = write
+            try RecordTable.store(write, dataset: version.dataset, key: version.key, state: state, auditLink: link)
         } else {
             try db.cachedStatement(sql: "UPDATE records SET last_audit = ? WHERE dataset = ? AND key = ?")
                 .execute(arguments: [link, version.dataset, version.key])

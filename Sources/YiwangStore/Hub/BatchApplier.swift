@@ -11,6 +11,8 @@ struct BatchApplier {
     var audit = AuditWriter(head: .empty)
     /// The bytes of the values this batch added to the journal (`JournalTotals.valueBytes`, written once).
     var journalValueBytes: Int64 = 0
+    /// The records' upsert, prepared once for the batch (`RecordTable.linkedWrite`).
+    var recordWrite: BoundWrite?
 
     init(
         batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64, maxClockAheadMs: Int64,

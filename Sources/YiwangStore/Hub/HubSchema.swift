@@ -77,7 +77,8 @@ enum HubSchema {
             try PurgedRecordTable.createTable(db)
         }
         migrator.registerMigration("v7-conflict-retention") { db in try ConflictTable.createRetentionIndex(db) }
-        migrator.registerMigration("v8-sequence-digests") { db in
+        migrator.registerMigration("v8-downlink-datasets") { db in try HubStore.addServedDatasets(db) }
+        migrator.registerMigration("v9-sequence-digests") { db in
             // Digests only for changes no journal entry holds (refused, held back), within the retention.
             try SequenceDigestTable.migrateToRetainedRows(db)
         }

@@ -18,11 +18,14 @@ extension HubStore {
         try await pool.read { db in try AuditArchiveTable.prunedHead(db) }
     }
 
-    /// Records sealed segments after checking them against the hub's own chain (`AuditArchiveTable.record`),
+    /// Records sealed segments after checking them against the hub's own chain (`AuditArchiveTable.record`) and
+    /// each file's SHA-256 against the hub's own entries encoded again (`checkDigests`),
     /// then prunes what is now both archived and compacted (`pruneArchived`, in chunks) and gives the freed
     /// pages back to the file system. Call only once the segment files and their manifest are durable.
     public func recordArchive(_ claim: ArchiveClaimBody, nowMs: Int64) async throws -> ArchiveStateBody {
-        try await pool.write { db in try AuditArchiveTable.record(db, claim, nowMs: nowMs) }
+        // The files' digests are checked in a read transaction (re-encoding is long; the writer goes on meanwhile).
+        let checkedAt = try await pool.read { db in try AuditArchiveTable.checkDigests(db, claim) }
+        try await pool.write { db in try AuditArchiveTable.record(db, claim, nowMs: nowMs, digestsCheckedAt: checkedAt) }
         var pruned = 0
         while true {
             let removed = try await pruneArchived(maxRows: Self.pruneChunkRows)

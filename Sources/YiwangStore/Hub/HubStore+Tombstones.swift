@@ -128,13 +128,14 @@ extension HubStore {
                 id: record.id, dataAsOfMs: record.dataAsOfMs,
                 oldestHeldMs: held[record.id].flatMap { $0.oldestMs }.flatMap { Millis.clampWall($0) })
         }
-        let rows = try Row.fetchAll(db, sql: "SELECT node, cursor, last_pull_ms FROM downlinks")
+        let rows = try Row.fetchAll(db, sql: "SELECT node, cursor, last_pull_ms, served FROM downlinks")
         for row in rows {
             let id: String = row["node"]
             let downlink = DownlinkRecord(row: row)
             var view = views[ByteKey(id)] ?? TombstonePurge.NodeView(id: id)
             view.cursor = downlink.cursor
             view.lastPullMs = downlink.lastPullMs
+            view.served = decodeDatasets(row["served"])
             views[ByteKey(id)] = view
         }
         return Array(views.values)

@@ -11,7 +11,7 @@ import YiwangCore
 /// Rows go once older than the journal's retention (`deleteOlder`, run by compaction), so the table holds the
 /// refused and held changes of the retention window; a held change keeps its row while it is held.
 enum SequenceDigestTable {
-    /// Migration `v4-held-changes`: the first table, one row per received change (replaced by `v8`).
+    /// Migration `v4-held-changes`: the first table, one row per received change (replaced by `v9`).
     static func createTable(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -24,7 +24,7 @@ enum SequenceDigestTable {
                 """)
     }
 
-    /// Migration `v8-sequence-digests`: rows only for changes without a journal entry of their record, with the
+    /// Migration `v9-sequence-digests`: rows only for changes without a journal entry of their record, with the
     /// time they were received. Of the old rows (one per change) only those of a refused or held change are
     /// kept, copied with the refusal's or hold's time; every other one was merged, and its `apply` entry answers
     /// for it. Copies the few kept rows (driven by `rejected_changes` and `held_changes`, not by the old table)
@@ -32,22 +32,22 @@ enum SequenceDigestTable {
     static func migrateToRetainedRows(_ db: Database) throws {
         try db.execute(
             sql: """
-                CREATE TABLE sequence_digests_v8(
+                CREATE TABLE sequence_digests_v9(
                     node TEXT NOT NULL,
                     seq INTEGER NOT NULL,
                     digest BLOB NOT NULL,   -- first 16 bytes of SHA-256 of the version's wire encoding
                     at_ms INTEGER NOT NULL, -- hub clock: when the change was received
                     PRIMARY KEY(node, seq)
                 ) WITHOUT ROWID;
-                INSERT OR IGNORE INTO sequence_digests_v8(node, seq, digest, at_ms)
+                INSERT OR IGNORE INTO sequence_digests_v9(node, seq, digest, at_ms)
                     SELECT d.node, d.seq, d.digest, h.held_at_ms
                     FROM held_changes h JOIN sequence_digests d ON d.node = h.node AND d.seq = h.seq;
-                INSERT OR IGNORE INTO sequence_digests_v8(node, seq, digest, at_ms)
+                INSERT OR IGNORE INTO sequence_digests_v9(node, seq, digest, at_ms)
                     SELECT d.node, d.seq, d.digest, r.at_ms
                     FROM (SELECT node, seq, min(at_ms) AS at_ms FROM rejected_changes GROUP BY node, seq) r
                     JOIN sequence_digests d ON d.node = r.node AND d.seq = r.seq;
                 DROP TABLE sequence_digests;
-                ALTER TABLE sequence_digests_v8 RENAME TO sequence_digests;
+                ALTER TABLE sequence_digests_v9 RENAME TO sequence_digests;
                 CREATE INDEX sequence_digests_by_time ON sequence_digests(at_ms);
                 """)
     }

@@ -31,6 +31,8 @@ struct RecordPrefetch {
     init(_ db: Database, keys: some Sequence<(String, String)>, withAuditLinks: Bool = false) throws {
         var keysByDataset: [ByteKey: Set<ByteKey>] = [:]
         for (dataset, key) in keys { keysByDataset[ByteKey(dataset), default: []].insert(ByteKey(key)) }
+        // Every key gets a link as the batch appends its entries: room for all of them, not grown step by step.
+        if withAuditLinks { auditLinks.reserveCapacity(keysByDataset.values.reduce(0) { $0 + $1.count }) }
         for (datasetBytes, keys) in keysByDataset {
             let dataset = datasetBytes.text
             let all = keys.map(\.text)

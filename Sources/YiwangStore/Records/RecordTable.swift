@@ -48,18 +48,21 @@ public enum RecordTable {
     public static func store(
         _ db: Database, dataset: String, key: String, state: RecordState, auditLink: Int64? = nil
     ) throws {
-        let write = try BoundWrite(
-            db,
-            sql: auditLink == nil
-                ? """
-                INSERT OR REPLACE INTO records(dataset, key, vector, winner_vector, hlc, origin, actor, op, value, siblings)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-                : """
-                INSERT OR REPLACE INTO records(dataset, key, vector, winner_vector, hlc, origin, actor, op, value, siblings,
-                                               last_audit)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+        let write = try auditLink == nil ? BoundWrite(db, sql: upsert) : linkedWrite(db)
+        try store(write, dataset: dataset, key: key, state: state, auditLink: auditLink)
+    }
+
+    /// The hub's upsert with `last_audit`, for `store(_:dataset:key:state:auditLink:)`: a batch prepares it once
+    /// rather than looking its SQL up in the statement cache for each change.
+    static func linkedWrite(_ db: Database) throws -> BoundWrite {
+        try BoundWrite(db, sql: linkedUpsert)
+    }
+
+    /// Stores a record's state through `write`, the upsert with `last_audit` when `auditLink` is given (then
+    /// `linkedWrite`), the plain one otherwise.
+    static func store(_ write: BoundWrite, dataset: String, key: String, state: RecordState, auditLink: Int64?)
+        throws
+    {
         let winner = state.winner
         let siblings = state.visible.count > 1 ? VersionListCodec.encode(Array(state.visible.dropFirst())) : nil
         let winnerVector = winner.vector.description
@@ -77,6 +80,16 @@ public enum RecordTable {
             if let auditLink { values.add(auditLink) }
         }
     }
+
+    private static let upsert = """
+        INSERT OR REPLACE INTO records(dataset, key, vector, winner_vector, hlc, origin, actor, op, value, siblings)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    private static let linkedUpsert = """
+        INSERT OR REPLACE INTO records(dataset, key, vector, winner_vector, hlc, origin, actor, op, value, siblings,
+                                       last_audit)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
 
     /// Merges `version` into the stored state by the core's rules and stores the result.
     @discardableResult

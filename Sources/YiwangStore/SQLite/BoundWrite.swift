@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import YiwangCore
 
 /// A cached write statement (`INSERT`, `INSERT OR REPLACE`) executed with its values bound straight to SQLite.
 ///
@@ -52,6 +53,34 @@ struct BoundWrite {
             }
             index += 1
         }
+
+        /// Text given as its UTF-8 bytes (valid UTF-8: built from strings, as `AuditDetail.jsonBytes`).
+        mutating func add(utf8Text bytes: [UInt8]) {
+            bytes.withUnsafeBufferPointer { utf8 in
+                if let base = utf8.baseAddress, !utf8.isEmpty {
+                    let chars = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
+                    _ = sqlite3_bind_text(handle, index, chars, Int32(utf8.count), Self.transient)
+                } else {
+                    _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)  // empty text, not NULL
+                }
+            }
+            index += 1
+        }
+
+        /// A hash as its 64 hex digits (`AuditHash.hex`), written on the stack rather than into a `String`.
+        mutating func add(hex hash: AuditHash) {
+            let count = hash.bytes.count * 2
+            withUnsafeTemporaryAllocation(of: CChar.self, capacity: max(1, count)) { digits in
+                for (offset, byte) in hash.bytes.enumerated() {
+                    digits[2 * offset] = Self.hexDigits[Int(byte >> 4)]
+                    digits[2 * offset + 1] = Self.hexDigits[Int(byte & 0x0F)]
+                }
+                _ = sqlite3_bind_text(handle, index, digits.baseAddress, Int32(count), Self.transient)
+            }
+            index += 1
+        }
+
+        private static let hexDigits: [CChar] = "0123456789abcdef".utf8.map { CChar(bitPattern: $0) }
 
         mutating func add(_ text: String?) {
             if let text { add(text) } else { addNull() }
