@@ -124,10 +124,10 @@ import YiwangCore
             report: Plan.report(quarantined: 1))
         let needs = BatchPrefetch.needs(for: batch, highWater: 1)
         #expect(needs.newChanges.map(\.seq) == [2, 3])
-        #expect(needs.resentSeqs == [1])
+        #expect(needs.resent.map(\.seq) == [1])
         #expect(needs.countedNodes == [Plan.other, Plan.far])
         #expect(needs.lastRefusal)
         let gap = BatchPrefetch.needs(for: Plan.batch(Plan.changes(from: 5, count: 1)), highWater: 1)
-        #expect(gap.newChanges.isEmpty && gap.resentSeqs.isEmpty && gap.countedNodes.isEmpty && !gap.lastRefusal)
+        #expect(gap.newChanges.isEmpty && gap.resent.isEmpty && gap.countedNodes.isEmpty && !gap.lastRefusal)
     }
 }

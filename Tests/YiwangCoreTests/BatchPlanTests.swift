@@ -7,7 +7,7 @@ import YiwangCore
         let plan = try Plan.plan(Plan.batch(Plan.changes(count: 3)))
         #expect(Plan.words(plan) == ["applied", "applied", "applied"])
         #expect(plan.decisions.map(\.change.seq) == [1, 2, 3])
-        #expect(plan.decisions.allSatisfy { $0.sequenceDigest == SequenceDigest.of($0.change.version) })
+        #expect(plan.decisions.allSatisfy { $0.sequenceDigest == nil })  // their apply entries hold them
         #expect(plan.decisions.allSatisfy { !$0.releasesHeld })
         #expect(plan.ack == SyncAck(highWater: 3, expectedSeq: nil, rejected: [], hubClockMs: Plan.now))
         #expect(plan.releaseThrough == 3)
@@ -34,26 +34,40 @@ import YiwangCore
             try Plan.plan(Plan.batch(Plan.changes(count: 4)), node: Plan.bookkeeping(highWater: 3)).ack.highWater == 4)
     }
 
-    @Test func resentSequencesAreDuplicatesWhetherOrNotADigestWasKept() throws {
+    @Test func resentSequencesAreDuplicatesWhenTheHubRecordedTheSameContent() throws {
         let changes = Plan.changes(count: 4)
-        let digests: [UInt64: [UInt8]] = [
-            1: SequenceDigest.of(changes[0].version), 3: SequenceDigest.of(changes[2].version),
+        let records: [UInt64: SequenceRecord] = [
+            1: .digest(SequenceDigest.of(changes[0].version)), 2: .version(RecordedVersion(changes[1].version)),
         ]
         let plan = try Plan.plan(
             Plan.batch(changes), node: Plan.bookkeeping(highWater: 3),
-            prefetched: BatchPrefetch(sequenceDigests: digests))
-        #expect(Plan.words(plan) == ["duplicate", "duplicate", "duplicate", "applied"])
-        #expect(plan.decisions.map { $0.sequenceDigest != nil } == [false, false, false, true])
-        #expect((plan.applied, plan.duplicates) == (1, 3))
-        #expect(plan.ack.highWater == 4 && plan.ack.rejected.isEmpty)
+            prefetched: BatchPrefetch(resentRecords: records))
+        // Seq 3: nothing the hub can find under it (its entry archived and pruned): refused, the node re-issues.
+        #expect(Plan.words(plan) == ["duplicate", "duplicate", "refuse:sequence_reused", "applied"])
+        #expect(plan.decisions.allSatisfy { $0.sequenceDigest == nil })
+        #expect((plan.applied, plan.duplicates) == (1, 2))
+        #expect(plan.ack.highWater == 4 && plan.ack.rejected.map(\.seq) == [3])
     }
 
-    @Test func aResentSequenceWithOtherContentIsRefusedAsReused() throws {
+    /// Written (now - 1 s) before the oldest journal entry the hub keeps: its own entry was pruned; a resend.
+    @Test(arguments: [(Plan.now - 500, "duplicate"), (Plan.now - 1_000, "refuse:sequence_reused")])
+    func aSequenceWithNothingRecordedIsADuplicateOnlyWhenWrittenBeforeTheJournal(startMs: Int64, word: String)
+        throws
+    {
+        let plan = try Plan.plan(
+            Plan.batch(Plan.changes(count: 1)), node: Plan.bookkeeping(highWater: 1),
+            prefetched: BatchPrefetch(journalStartMs: startMs))
+        #expect(Plan.words(plan) == [word])
+    }
+
+    @Test(arguments: [false, true])
+    func aResentSequenceWithOtherContentIsRefusedAsReused(asDigest: Bool) throws {
         let changes = Plan.changes(count: 2)
+        let other = Plan.version(Plan.node, 2, key: "other", value: #"{"n":9}"#)
+        let recorded: SequenceRecord = asDigest ? .digest(SequenceDigest.of(other)) : .version(RecordedVersion(other))
         let plan = try Plan.plan(
             Plan.batch(changes), node: Plan.bookkeeping(highWater: 2),
-            prefetched: BatchPrefetch(sequenceDigests: [2: SequenceDigest.of(Plan.version(Plan.node, 2, key: "other"))])
-        )
+            prefetched: BatchPrefetch(resentRecords: [1: .version(RecordedVersion(changes[0].version)), 2: recorded]))
         #expect(Plan.words(plan) == ["duplicate", "refuse:sequence_reused"])
         #expect(plan.ack.rejected.map(\.seq) == [2])
         #expect(plan.ack.rejected.first?.message.contains("above 2") == true)
@@ -61,6 +75,27 @@ import YiwangCore
         #expect(plan.node.lastError?.hasPrefix("sequence_reused: ") == true)
         #expect(plan.node.lastError?.hasSuffix("(seq 2)") == true)
         #expect(plan.decisions[1].sequenceDigest == nil)  // the hub keeps what it recorded first
+    }
+
+    @Test func aRecordedVersionDiffersInEachFieldItKeeps() {
+        let base = Plan.version(Plan.node, 2, key: "a")
+        var edits: [Version] = []
+        for edit in 0..<5 {
+            var changed = base
+            switch edit {
+            case 0: changed.actor += "x"
+            case 1: changed.hlc = HLCTimestamp(wallMs: base.hlc.wallMs + 1)
+            case 2: changed.vector = VersionVector([Plan.node: 2, Plan.other: 1])
+            case 3: changed.value = #"{"n":3}"#
+            default:
+                changed.operation = .delete
+                changed.value = nil
+            }
+            edits.append(changed)
+        }
+        let recorded = SequenceRecord.version(RecordedVersion(base))
+        #expect(recorded.matches(base))
+        #expect(edits.allSatisfy { !recorded.matches($0) })
     }
 
     @Test func aSequenceTwiceInOneBatchIsJudgedAgainstItsFirstContent() throws {

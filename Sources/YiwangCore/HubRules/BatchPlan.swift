@@ -4,7 +4,8 @@
 ///
 /// - A gap (the batch starts past the high water + 1, e.g. the hub was restored from a backup): nothing is
 ///   applied; the acknowledgement names the expected sequence and the node rewinds.
-/// - A resent sequence is a duplicate, unless the hub recorded different content for it (`sequenceReused`).
+/// - A resent sequence is a duplicate when the hub recorded the same content under it (`SequenceRecord`), else
+///   refused (`sequenceReused`).
 /// - New sequences are taken while consecutive; each is validated (`ChangeChecks`), its vector judged
 ///   (`VectorClaims`: merge, hold back, or refuse), then merged (`Merge.merge`) if its vector does not go
 ///   backwards. A refused change is recorded and never blocks the ones behind it; the high water passes it.

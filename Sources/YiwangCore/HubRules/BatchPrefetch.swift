@@ -2,9 +2,13 @@
 public struct BatchPrefetch: Sendable, Hashable {
     /// The current state of every record the batch's new changes touch.
     public var records: RecordStates
-    /// The digests the hub recorded for the batch's resent sequences (`SequenceDigest`); a sequence missing
-    /// here has none (received before digests were kept) and stays a duplicate.
-    public var sequenceDigests: [UInt64: [UInt8]]
+    /// What the hub recorded under the batch's resent sequences (`SequenceRecord`); a sequence missing here
+    /// has nothing the hub can find (its entry archived and pruned, or another record's): refused as reused,
+    /// unless written before `journalStartMs`.
+    public var resentRecords: [UInt64: SequenceRecord]
+    /// The hub time of the oldest journal entry the hub keeps once older ones were pruned (read when a resent
+    /// sequence has no record; nil: not read, nothing pruned, or no entry).
+    public var journalStartMs: Int64?
     /// The hub's high water of every other node the new changes' vectors count (a node missing here: 0).
     public var highWaters: [String: UInt64]
     /// The node's held changes (read only when a vector counts another node; else none can be held).
@@ -14,11 +18,12 @@ public struct BatchPrefetch: Sendable, Hashable {
     public var lastRefusal: String?
 
     public init(
-        records: RecordStates = RecordStates(), sequenceDigests: [UInt64: [UInt8]] = [:],
+        records: RecordStates = RecordStates(), resentRecords: [UInt64: SequenceRecord] = [:], journalStartMs: Int64? = nil,
         highWaters: [String: UInt64] = [:], heldUsage: HeldUsage = .none, lastRefusal: String? = nil
     ) {
         self.records = records
-        self.sequenceDigests = sequenceDigests
+        self.resentRecords = resentRecords
+        self.journalStartMs = journalStartMs
         self.highWaters = highWaters
         self.heldUsage = heldUsage
         self.lastRefusal = lastRefusal
@@ -28,8 +33,8 @@ public struct BatchPrefetch: Sendable, Hashable {
     public struct Needs: Sendable, Hashable {
         /// Changes past the high water: read their records' states.
         public var newChanges: [Change]
-        /// Sequences at or below the high water: read their stored digests.
-        public var resentSeqs: [UInt64]
+        /// Changes at or below the high water: read what the hub recorded under their sequences.
+        public var resent: [Change]
         /// Nodes other than the sender that the new changes' vectors count: read their high waters, and the
         /// sender's held usage when there is any.
         public var countedNodes: [String]
@@ -41,7 +46,7 @@ public struct BatchPrefetch: Sendable, Hashable {
     public static func needs(for batch: SyncBatch, highWater: UInt64) -> Needs {
         let lastRefusal = batch.report.quarantined > 0
         if BatchPlan.isGap(firstSeq: batch.firstSeq, highWater: highWater) {
-            return Needs(newChanges: [], resentSeqs: [], countedNodes: [], lastRefusal: lastRefusal)
+            return Needs(newChanges: [], resent: [], countedNodes: [], lastRefusal: lastRefusal)
         }
         let newChanges = batch.changes.filter { $0.seq > highWater }
         var counted: [String] = []
@@ -52,7 +57,7 @@ public struct BatchPrefetch: Sendable, Hashable {
             }
         }
         return Needs(
-            newChanges: newChanges, resentSeqs: batch.changes.lazy.map(\.seq).filter { $0 <= highWater },
+            newChanges: newChanges, resent: batch.changes.filter { $0.seq <= highWater },
             countedNodes: counted, lastRefusal: lastRefusal)
     }
 }

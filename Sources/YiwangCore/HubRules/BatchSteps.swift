@@ -9,8 +9,8 @@ struct BatchSteps {
     private(set) var decisions: [ChangeDecision] = []
     /// The refusals the node hears of in the acknowledgement.
     private(set) var rejected: [SyncAck.Rejection] = []
-    /// The digests recorded so far: the prefetched ones and this batch's new sequences'.
-    private var digests: [UInt64: [UInt8]]
+    /// The first sequence this batch took as new (a resend of one from there on is judged against the batch).
+    private var firstTaken: UInt64?
 
     init(sender: String, rules: HubBatchRules, prefetched: BatchPrefetch) {
         self.sender = sender
@@ -18,7 +18,6 @@ struct BatchSteps {
         self.prefetched = prefetched
         merger = PlanMerger(rules: rules, records: prefetched.records)
         heldUsage = prefetched.heldUsage
-        digests = prefetched.sequenceDigests
     }
 
     /// Decides every change the hub now holds, advancing `node.highWater` over the consecutive new ones.
@@ -34,30 +33,59 @@ struct BatchSteps {
             }
             // Past the high water, so highWater + 1 cannot overflow.
             guard change.seq == node.highWater + 1 else { return (held, false) }
-            let encoded = VersionListCodec.encode([change.version])
-            let action = new(change, encoded: encoded, node: &node)
-            let digest = SequenceDigest.of(encoded: encoded)
-            digests[change.seq] = digest
-            decisions.append(ChangeDecision(change: change, action: action, sequenceDigest: digest))
+            if firstTaken == nil { firstTaken = change.seq }
+            let action = new(change, node: &node)
+            decisions.append(
+                ChangeDecision(change: change, action: action, sequenceDigest: Self.digest(for: action, change)))
             node.highWater = change.seq
             held += 1
         }
         return (held, true)
     }
 
-    /// A sequence the hub holds: a duplicate, or refused when the hub recorded different content for it (the
-    /// node reuses its sequence numbers, e.g. restored from an older copy).
+    /// The digest a new sequence keeps (`SequenceRecord.digest`): only when no journal entry of its record
+    /// will hold the version, i.e. refused or held back (a held change's `apply` entry comes only on release).
+    private static func digest(for action: ChangeDecision.Action, _ change: Change) -> [UInt8]? {
+        switch action {
+        case .hold(let held): SequenceDigest.of(encoded: held.encoded)
+        case .refuse: SequenceDigest.of(change.version)
+        case .merge, .duplicate, .rewait: nil
+        }
+    }
+
+    /// A sequence the hub holds: a duplicate when it recorded the same content under it; refused as reused
+    /// when it recorded other content, or nothing it can find (the node reuses its sequence numbers, e.g.
+    /// restored from an older copy, and re-issues the write above the hub's high water) unless the version was
+    /// written before the oldest journal entry the hub keeps (`predatesJournal`).
     private mutating func resent(_ change: Change, node: inout NodeBookkeeping) -> ChangeDecision.Action {
-        guard let stored = digests[change.seq], stored != SequenceDigest.of(change.version) else {
+        let same: Bool
+        if let firstTaken, change.seq >= firstTaken,
+            let first = decisions.first(where: { $0.change.seq == change.seq })
+        {
+            same = SequenceDigest.of(first.change.version) == SequenceDigest.of(change.version)  // as bytes
+        } else if let recorded = prefetched.resentRecords[change.seq] {
+            same = recorded.matches(change.version)
+        } else {
+            same = predatesJournal(change.version, node: node)
+        }
+        guard !same else {
             merger.duplicates += 1
             return .duplicate
         }
         return refuse(change, .sequenceReused(seq: change.seq, highWater: node.highWater), node: &node)
     }
 
-    private mutating func new(_ change: Change, encoded: [UInt8], node: inout NodeBookkeeping)
-        -> ChangeDecision.Action
-    {
+    /// True when `version` was written (hub time) before the oldest journal entry the hub keeps: its own
+    /// entry, if the hub ever merged it, was archived and pruned, so nothing is left to judge it by, and it is
+    /// taken as the resend it must be. A reused sequence carries a write made after the node's restore, newer
+    /// than that; refusing an old resend instead would have the node re-issue an old value as a new write,
+    /// over what other nodes wrote since.
+    private func predatesJournal(_ version: Version, node: NodeBookkeeping) -> Bool {
+        guard let start = prefetched.journalStartMs else { return false }
+        return version.hlc.wallMs.saturatingSubtract(node.clockOffsetMs) < start
+    }
+
+    private mutating func new(_ change: Change, node: inout NodeBookkeeping) -> ChangeDecision.Action {
         do throws(YiwangError) {
             try ChangeChecks.validate(change.version, sender: sender, rules: rules)
             let known = prefetched.highWaters
@@ -67,6 +95,7 @@ struct BatchSteps {
             case .impossible(let error):
                 throw error
             case .waits(let other, let counter):
+                let encoded = VersionListCodec.encode([change.version])
                 return .hold(try holdBack(change, encoded: encoded, waitNode: other, counter: counter, node: &node))
             }
         } catch {

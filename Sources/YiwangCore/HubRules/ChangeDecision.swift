@@ -2,7 +2,7 @@
 /// decisions in order, in the batch's transaction: the audit entries they write follow that order.
 public struct ChangeDecision: Sendable, Hashable {
     public enum Action: Sendable, Hashable {
-        /// A resend of a sequence the hub holds, with the content it recorded (or none recorded): nothing to do.
+        /// A resend of a sequence the hub holds, with the content it recorded (`SequenceRecord`): nothing to do.
         case duplicate
         /// Merged by `Merge.merge`: applied, a conflict (both sides for the conflict log), or `.ignored`
         /// (obsolete: covered by what the hub holds; audited as `obsolete`, no state change).
@@ -17,7 +17,8 @@ public struct ChangeDecision: Sendable, Hashable {
 
     public var change: Change
     public var action: Action
-    /// The digest to record for the change's sequence: set for a sequence new to the hub (`SequenceDigest`).
+    /// The digest to record for the change's sequence (`SequenceDigest`): set for a sequence new to the hub that
+    /// no journal entry of its record will hold (refused or held back; `SequenceRecord`).
     public var sequenceDigest: [UInt8]?
     /// A released held change that leaves `held_changes` (merged or refused; not on `rewait`).
     public var releasesHeld: Bool
@@ -67,8 +68,8 @@ public struct SkippedSequence: Sendable, Hashable {
 }
 
 /// What the hub received at a (node, seq): the first 16 bytes of the SHA-256 of the version's wire encoding
-/// (dataset, key, vector, HLC, origin, actor, op, value). A resent sequence with a different digest is a
-/// reused sequence (issue 13, class 11).
+/// (dataset, key, vector, HLC, origin, actor, op, value), kept for a change refused or held back
+/// (`SequenceRecord.digest`). A resent sequence with a different digest is a reused sequence (issue 13, class 11).
 public enum SequenceDigest {
     public static func of(_ version: Version) -> [UInt8] { of(encoded: VersionListCodec.encode([version])) }
 

@@ -11,7 +11,7 @@ extension BatchApplier {
         for decision in decisions {
             let change = decision.change
             if let digest = decision.sequenceDigest {
-                try SequenceDigestTable.record(db, node: node, seq: change.seq, digest: digest)
+                try SequenceDigestTable.record(db, node: node, seq: change.seq, digest: digest, atMs: rules.nowMs)
             }
             if decision.releasesHeld { try HeldChangeTable.release(db, node: node, seq: change.seq) }
             switch decision.action {

@@ -31,12 +31,15 @@ struct BatchApplier {
         audit = try AuditWriter(db)
         let needs = BatchPrefetch.needs(for: batch, highWater: stored.highWater)
         var records = try RecordPrefetch(db, versions: needs.newChanges.lazy.map(\.version), withAuditLinks: true)
-        var digests: [UInt64: [UInt8]] = [:]
-        for seq in needs.resentSeqs {
-            digests[seq] = try SequenceDigestTable.stored(db, node: batch.node, seq: seq)
+        var lookup = SequenceRecordLookup()
+        var resentRecords: [UInt64: SequenceRecord] = [:]
+        for change in needs.resent where resentRecords[change.seq] == nil {
+            resentRecords[change.seq] = try lookup.find(db, node: batch.node, change: change)
         }
+        let unfound = needs.resent.contains { resentRecords[$0.seq] == nil }
         let prefetched = BatchPrefetch(
-            records: records.states, sequenceDigests: digests,
+            records: records.states, resentRecords: resentRecords,
+            journalStartMs: unfound ? try SequenceRecordLookup.journalStartMs(db) : nil,
             highWaters: try Self.highWaters(db, of: needs.countedNodes),
             heldUsage: needs.countedNodes.isEmpty ? .none : try HeldChangeTable.usage(db, node: batch.node),
             lastRefusal: needs.lastRefusal ? try Self.lastRefusal(db, node: batch.node) : nil)

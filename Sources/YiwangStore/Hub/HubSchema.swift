@@ -78,6 +78,10 @@ enum HubSchema {
         }
         migrator.registerMigration("v7-conflict-retention") { db in try ConflictTable.createRetentionIndex(db) }
         migrator.registerMigration("v8-downlink-datasets") { db in try HubStore.addServedDatasets(db) }
+        migrator.registerMigration("v9-sequence-digests") { db in
+            // Digests only for changes no journal entry holds (refused, held back), within the retention.
+            try SequenceDigestTable.migrateToRetainedRows(db)
+        }
         return migrator
     }
 }

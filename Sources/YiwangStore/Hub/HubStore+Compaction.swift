@@ -11,6 +11,8 @@ public struct CompactionResult: Sendable, Hashable {
     public var legacyFeedRowsDeleted: Int
     /// Write transactions used (each at most `maxRows` entries).
     public var chunks: Int
+    /// Sequence digests of refused or held changes older than the retention deleted (`SequenceDigestTable`).
+    public var sequenceDigestsDeleted = 0
     /// Journal entries up to this seq are compacted (`JournalMarks.compactedSeq`).
     public var compactedSeq: Int64
     /// The feed position a node's cursor must have reached to keep pulling (`JournalMarks.compactedPosition`).
@@ -36,7 +38,8 @@ extension HubStore {
 
     /// Compacts the journal up to the retention boundary: every entry older than `nowMs - retentionMs` (hub
     /// clock, `at_ms`; from the oldest on, up to the first entry that is not older) loses its value, the old
-    /// feed table's rows go once the boundary passes them, and `JournalMarks.compactedSeq` and
+    /// feed table's rows go once the boundary passes them, so do the sequence digests of refused and held changes
+    /// received before the boundary (`SequenceDigestTable.deleteOlder`), and `JournalMarks.compactedSeq` and
     /// `.compactedPosition` move to the boundary. A node needs nothing beyond it that the records do not hold
     /// (README "Retention"). Works in transactions of at most `maxRows` entries, each moving the marks with
     /// what it did: idempotent, resumable after a kill at any point, and correct while batches apply (they
@@ -58,6 +61,11 @@ extension HubStore {
             }
             guard let step else { break }
             result.add(step)
+        }
+        if try await pool.read({ db in try SequenceDigestTable.hasOlder(db, than: cutoffMs) }) {
+            result.sequenceDigestsDeleted = try await pool.write { db in
+                try SequenceDigestTable.deleteOlder(db, than: cutoffMs)
+            }
         }
         if result.chunks > 0 {
             logger.info(
