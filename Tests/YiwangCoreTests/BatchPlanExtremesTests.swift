@@ -17,7 +17,7 @@ import YiwangCore
         let change = Change(seq: .max, version: Plan.version(Plan.node, .max))
         let plan = try Plan.plan(
             Plan.batch([change]), node: Plan.bookkeeping(highWater: .max),
-            prefetched: BatchPrefetch(resentRecords: [.max: .version(RecordedVersion(change.version))]))
+            prefetched: BatchPrefetch(resentRecords: [.max: .version(AppliedDetail(change.version))]))
         #expect(Plan.words(plan) == ["duplicate"])
         #expect(plan.ack.highWater == .max && plan.ack.expectedSeq == nil)
         let skipped = try Plan.plan(

@@ -37,7 +37,7 @@ import YiwangCore
     @Test func resentSequencesAreDuplicatesWhenTheHubRecordedTheSameContent() throws {
         let changes = Plan.changes(count: 4)
         let records: [UInt64: SequenceRecord] = [
-            1: .digest(SequenceDigest.of(changes[0].version)), 2: .version(RecordedVersion(changes[1].version)),
+            1: .digest(SequenceDigest.of(changes[0].version)), 2: .version(AppliedDetail(changes[1].version)),
         ]
         let plan = try Plan.plan(
             Plan.batch(changes), node: Plan.bookkeeping(highWater: 3),
@@ -64,10 +64,10 @@ import YiwangCore
     func aResentSequenceWithOtherContentIsRefusedAsReused(asDigest: Bool) throws {
         let changes = Plan.changes(count: 2)
         let other = Plan.version(Plan.node, 2, key: "other", value: #"{"n":9}"#)
-        let recorded: SequenceRecord = asDigest ? .digest(SequenceDigest.of(other)) : .version(RecordedVersion(other))
+        let recorded: SequenceRecord = asDigest ? .digest(SequenceDigest.of(other)) : .version(AppliedDetail(other))
         let plan = try Plan.plan(
             Plan.batch(changes), node: Plan.bookkeeping(highWater: 2),
-            prefetched: BatchPrefetch(resentRecords: [1: .version(RecordedVersion(changes[0].version)), 2: recorded]))
+            prefetched: BatchPrefetch(resentRecords: [1: .version(AppliedDetail(changes[0].version)), 2: recorded]))
         #expect(Plan.words(plan) == ["duplicate", "refuse:sequence_reused"])
         #expect(plan.ack.rejected.map(\.seq) == [2])
         #expect(plan.ack.rejected.first?.message.contains("above 2") == true)
@@ -77,7 +77,7 @@ import YiwangCore
         #expect(plan.decisions[1].sequenceDigest == nil)  // the hub keeps what it recorded first
     }
 
-    @Test func aRecordedVersionDiffersInEachFieldItKeeps() {
+    @Test func aAppliedDetailDiffersInEachFieldItKeeps() {
         let base = Plan.version(Plan.node, 2, key: "a")
         var edits: [Version] = []
         for edit in 0..<5 {
@@ -93,7 +93,7 @@ import YiwangCore
             }
             edits.append(changed)
         }
-        let recorded = SequenceRecord.version(RecordedVersion(base))
+        let recorded = SequenceRecord.version(AppliedDetail(base))
         #expect(recorded.matches(base))
         #expect(edits.allSatisfy { !recorded.matches($0) })
     }

@@ -116,6 +116,39 @@ import YiwangTesting
         #expect(try await hub.store.verifyAudit(expecting: nil).isIntact)
     }
 
+    /// A node restored from before it saw its own delete resends the put: the purged record's history still
+    /// holds that sequence (through its `purge` entry), so it is a duplicate, not a reuse re-issued as a new
+    /// write that would bring the record back.
+    @Test func aResendOfAPurgedRecordsPutIsADuplicateNotAResurrection() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var hub = try Hub(dir)
+        let (city, county) = (Fixtures.city, Fixtures.county)
+        let t0 = Self.t0
+        let put = Self.version(city, 1, at: t0)
+        try hub.send(county, at: t0)
+        try hub.send(city, [put], at: t0)
+        try hub.send(city, [Self.version(city, 2, at: t0 + 1_000, delete: true)], at: t0 + 1_000)
+        try await hub.compactEverything()
+        try await hub.pull(city, at: t0 + 10_000)
+        try await hub.pull(county, at: t0 + 10_000)
+        try hub.send(city, at: t0 + 11_000)
+        try hub.send(county, at: t0 + 11_000)
+        #expect(try await hub.purge(at: t0 + 12_000).purged == 1)
+
+        let batch = Fixtures.batch(node: city, firstSeq: 1, [put], clockMs: t0 + 13_000)
+        let outcome = try hub.store.applySync(
+            batch: batch, policies: Self.policies, grants: hub.grants[city] ?? [], nowMs: t0 + 13_000)
+        #expect(outcome.ack.rejected.isEmpty && outcome.duplicates == 1)
+        #expect(try await hub.store.record(dataset: "population", key: "p") == nil)
+        var reused = put
+        reused.value = #"{"other":1}"#
+        let reuse = try hub.store.applySync(
+            batch: Fixtures.batch(node: city, firstSeq: 1, [reused], clockMs: t0 + 14_000), policies: Self.policies,
+            grants: hub.grants[city] ?? [], nowMs: t0 + 14_000)
+        #expect(reuse.ack.rejected.map(\.error) == ["sequence_reused"])
+    }
+
     @Test func anEditTheCountyMadeBeforeItSawTheDeleteIsAConflictNotAResurrection() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

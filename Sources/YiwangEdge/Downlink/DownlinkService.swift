@@ -173,7 +173,6 @@ public final class DownlinkService: Service, Sendable {
     /// again.
     func snapshotStep() async throws -> SnapshotStep {
         let progress = try await store.snapshotProgress()
-        let requestedAtMs = store.nowMs()
         guard let response = try await fetchSnapshot(progress) else { return .shutdown }
         switch response.status {
         case 200: break
@@ -209,7 +208,7 @@ public final class DownlinkService: Service, Sendable {
                 message: "the hub's snapshot carries dataset(s) [\(unknown.joined(separator: ", "))] that its grants "
                     + "for this node give no policy; asking for the grants again")
         }
-        guard let applied = try await store.applySnapshotPage(page, expected: progress, requestedAtMs: requestedAtMs)
+        guard let applied = try await store.applySnapshotPage(page, expected: progress)
         else {
             logger.notice("snapshot progress moved during a page (resync); pulling again")
             return .pulled
@@ -220,11 +219,6 @@ public final class DownlinkService: Service, Sendable {
                 metadata: ["yiwang.refused": .stringConvertible(applied.refused)])
         }
         if !applied.finished { try await store.noteSnapshotPage(first: progress == nil) }  // for the status
-        if applied.purged > 0 {
-            logger.notice(
-                "records the hub deleted and purged were deleted here (absent from its snapshot)",
-                metadata: ["yiwang.purged": .stringConvertible(applied.purged)])
-        }
         if progress == nil {
             logger.info("snapshot started", metadata: ["yiwang.position": .stringConvertible(page.position)])
         }

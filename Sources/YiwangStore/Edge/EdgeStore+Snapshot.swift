@@ -21,9 +21,6 @@ public struct SnapshotApplied: Sendable, Hashable {
     public var conflicts = 0
     /// Records refused, not merged: their joined vector counts this node beyond its own outbox.
     public var refused = 0
-    /// Records this node held in the page's key range that the snapshot lacks (deleted at the hub and
-    /// purged there), deleted here; those with a local write the hub may not have stay.
-    public var purged = 0
     /// True when this was the last page: the downlink cursor is now the snapshot's position.
     public var finished = false
 }
@@ -32,8 +29,7 @@ extension EdgeMeta {
     static let snapshotPosition = "snapshot_position"
     static let snapshotNext = "snapshot_next"
     static let snapshotRecords = "snapshot_records"
-    /// When the snapshot's first page was asked for (node clock, ms): a record acknowledged since may be
-    /// missing from a page read before, and is never purged.
+    /// Set by earlier builds (when a page's absent records were purged); cleared with the progress.
     static let snapshotStartedMs = "snapshot_started_ms"
     /// 1 once a snapshot's last page is applied (or the hub has none to give): the downlink pulls the feed
     /// even at cursor 0 (an empty hub's position). Cleared by a resync.
@@ -97,14 +93,13 @@ extension EdgeStore {
     /// here: a resynced or restored node; or with siblings, whose merge logs the conflicts the feed would have)
     /// has every visible version merged through `RecordTable.merge` (conflicts with local edits logged as
     /// usual), then its stored vector joined with the record's joined vector (so versions the hub holds only in
-    /// that vector, and their re-delivery by the feed, merge as ignored). Records this node holds in the page's
-    /// key range that the page lacks were deleted at the hub and purged: they go, unless a local write of
-    /// theirs may not be at the hub (`SnapshotPageRange.purge`). Then the progress is stored, and on the last
-    /// page the downlink cursor set to the position. `requestedAtMs` is when the page was asked for (node
-    /// clock; default now); the first page's is the snapshot's start. Returns nil, applying nothing, when the
+    /// that vector, and their re-delivery by the feed, merge as ignored). A record held here that the page lacks
+    /// stays: absence proves nothing (a hub restored from an older copy, a grant mistake), so only what the
+    /// hub states is applied. Then the progress is stored, and on the last
+    /// page the downlink cursor set to the position. Returns nil, applying nothing, when the
     /// stored progress is not `expected` or the cursor is not 0 (a resync or another restart happened
     /// meanwhile). Nothing goes to the outbox.
-    public func applySnapshotPage(_ page: SnapshotPage, expected: SnapshotProgress?, requestedAtMs: Int64? = nil)
+    public func applySnapshotPage(_ page: SnapshotPage, expected: SnapshotProgress?)
         async throws(YiwangError) -> SnapshotApplied?
     {
         let nowMs = wallClock.nowMs()
@@ -114,16 +109,11 @@ extension EdgeStore {
                 (try EdgeMeta.int(db, EdgeMeta.snapshotDone) ?? 0) == 0, try Self.snapshotProgress(db) == expected
             else { return nil }
             if let expected, expected.position != page.position { return nil }
-            // A progress stored before the start was: every acknowledged write keeps its record.
-            let startedMs =
-                expected == nil ? (requestedAtMs ?? nowMs) : (try EdgeMeta.int(db, EdgeMeta.snapshotStartedMs) ?? 0)
             var tally = try HubPageTally(db, nodeID: self.nodeID, nowMs: nowMs)
             let range = SnapshotPageRange(after: expected?.next, through: page.next)
             let held = try range.localRecords(db, datasets: datasets)
-            var carried = Set<RecordKey>()
             for entry in page.entries {
                 let id = RecordKey(dataset: entry.dataset, key: entry.key)
-                if !held.isEmpty { carried.insert(id) }
                 guard tally.admits(entry.state.vector) else { continue }
                 if entry.state.visible.count == 1, !held.contains(id) {
                     try self.insertAbsent(db, entry, tally: &tally)
@@ -140,13 +130,11 @@ extension EdgeStore {
                 }
             }
             var result = SnapshotApplied()
-            result.purged = try SnapshotPageRange.purge(db, held.subtracting(carried), keepAckedSinceMs: startedMs)
             let records = (expected?.records ?? 0).saturatingAdd(Int64(page.entries.count - tally.refused))
             if let next = page.next {
                 try EdgeMeta.set(db, EdgeMeta.snapshotPosition, page.position)
                 try EdgeMeta.set(db, EdgeMeta.snapshotNext, next.encoded)
                 try EdgeMeta.set(db, EdgeMeta.snapshotRecords, records)
-                try EdgeMeta.set(db, EdgeMeta.snapshotStartedMs, startedMs)
             } else {
                 try Self.clearSnapshotProgress(db)
                 try EdgeMeta.set(db, EdgeMeta.downlinkCursor, page.position)

@@ -39,7 +39,7 @@ extension HubStore {
     /// Compacts the journal up to the retention boundary: every entry older than `nowMs - retentionMs` (hub
     /// clock, `at_ms`; from the oldest on, up to the first entry that is not older) loses its value, the old
     /// feed table's rows go once the boundary passes them, so do the sequence digests of refused and held changes
-    /// received before the boundary (`SequenceDigestTable.deleteOlder`), and `JournalMarks.compactedSeq` and
+    /// received before both the boundary and the oldest journal entry kept (`SequenceDigestTable.deleteOlder`), and `JournalMarks.compactedSeq` and
     /// `.compactedPosition` move to the boundary. A node needs nothing beyond it that the records do not hold
     /// (README "Retention"). Works in transactions of at most `maxRows` entries, each moving the marks with
     /// what it did: idempotent, resumable after a kill at any point, and correct while batches apply (they
@@ -62,9 +62,15 @@ extension HubStore {
             guard let step else { break }
             result.add(step)
         }
-        if try await pool.read({ db in try SequenceDigestTable.hasOlder(db, than: cutoffMs) }) {
+        // A refused or held change's digest stays as long as the journal holds entries from before it: a
+        // resend older than the oldest entry kept is then judged by its age (`BatchSteps.predatesJournal`), not
+        // refused as reused (a restored node would re-issue an old value over newer writes).
+        let digestCutoffMs = try await pool.read { db in
+            try SequenceRecordLookup.journalStartMs(db).map { min($0, cutoffMs) }
+        }
+        if let digestCutoffMs, try await pool.read({ db in try SequenceDigestTable.hasOlder(db, than: digestCutoffMs) }) {
             result.sequenceDigestsDeleted = try await pool.write { db in
-                try SequenceDigestTable.deleteOlder(db, than: cutoffMs)
+                try SequenceDigestTable.deleteOlder(db, than: digestCutoffMs)
             }
         }
         if result.chunks > 0 {

@@ -8,8 +8,9 @@ import YiwangCore
 /// what the hub recorded is refused as `sequence_reused`, and the node re-issues the write above the hub's high
 /// water. A merged change needs no row: its `apply` entry holds the version (`SequenceRecordLookup`).
 ///
-/// Rows go once older than the journal's retention (`deleteOlder`, run by compaction), so the table holds the
-/// refused and held changes of the retention window; a held change keeps its row while it is held.
+/// Rows go once older than both the journal's retention and its oldest entry kept (`deleteOlder`, run by
+/// compaction after archived entries are pruned), so the table holds the refused and held changes of the
+/// journal the hub keeps; a held change keeps its row while it is held.
 enum SequenceDigestTable {
     /// Migration `v4-held-changes`: the first table, one row per received change (replaced by `v9`).
     static func createTable(_ db: Database) throws {

@@ -12,15 +12,15 @@ import YiwangCore
 /// record's newest; the entries read per batch are bounded all the same (`maxEntriesPerBatch`).
 struct SequenceRecordLookup {
     /// Past this many journal entries read in one batch, a sequence not yet found counts as not found.
-    static let maxEntriesPerBatch = 20_000
+    static let maxEntriesPerBatch = 200_000
     private var budget = maxEntriesPerBatch
 
     mutating func find(_ db: Database, node: String, change: Change) throws -> SequenceRecord? {
         if let digest = try SequenceDigestTable.stored(db, node: node, seq: change.seq) { return .digest(digest) }
         let version = change.version
-        let resent = RecordedVersion(version)
+        let resent = AppliedDetail(version)
         if let state = try RecordTable.load(db, dataset: version.dataset, key: version.key),
-            state.visible.contains(where: { RecordedVersion($0) == resent })
+            state.visible.contains(where: { AppliedDetail($0) == resent })
         {
             return .version(resent)
         }
@@ -34,12 +34,14 @@ struct SequenceRecordLookup {
         return try Int64.fetchOne(db.cachedStatement(sql: "SELECT at_ms FROM audit ORDER BY seq LIMIT 1"))
     }
 
-    private mutating func journalEntry(_ db: Database, node: String, change: Change) throws -> RecordedVersion? {
+    private mutating func journalEntry(_ db: Database, node: String, change: Change) throws -> AppliedDetail? {
         let (dataset, key) = (change.version.dataset, change.version.key)
         let seq = Int64(clamping: change.seq)
+        // A record whose tombstone was purged has no row: its `purge` entry links back to its history.
         var next = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT last_audit FROM records WHERE dataset = ? AND key = ?"),
             arguments: [dataset, key])
+        if next == nil { next = try PurgedRecordTable.purgeSeq(db, dataset: dataset, key: key) }
         let statement = try db.cachedStatement(
             sql: "SELECT \(AuditTable.columns), record_prev FROM audit WHERE seq = ?")
         while let entrySeq = next, budget > 0 {
@@ -70,12 +72,12 @@ struct SequenceRecordLookup {
     }
 
     /// The version of `entry` when it is `node`'s `apply` entry of sequence `seq`.
-    private static func recorded(_ entry: AuditEntry, node: String, seq: Int64) -> RecordedVersion? {
+    private static func recorded(_ entry: AuditEntry, node: String, seq: Int64) -> AppliedDetail? {
         guard entry.kind == "apply", ByteKey.equal(entry.node, node),
             entry.decodedDetail(as: SequenceOfDetail.self)?.seq == seq,
             let detail = entry.decodedDetail(as: AppliedDetail.self)
         else { return nil }
-        return RecordedVersion(detail)
+        return detail
     }
 
     /// The sender's sequence in an `apply` entry's detail (`AuditDetail.applied`).
