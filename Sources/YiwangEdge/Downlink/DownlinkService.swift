@@ -218,7 +218,6 @@ public final class DownlinkService: Service, Sendable {
                 "snapshot records refused: they count this node beyond its own outbox",
                 metadata: ["yiwang.refused": .stringConvertible(applied.refused)])
         }
-        if !applied.finished { try await store.noteSnapshotPage(first: progress == nil) }  // for the status
         if progress == nil {
             logger.info("snapshot started", metadata: ["yiwang.position": .stringConvertible(page.position)])
         }

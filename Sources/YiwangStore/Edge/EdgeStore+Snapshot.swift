@@ -29,8 +29,8 @@ extension EdgeMeta {
     static let snapshotPosition = "snapshot_position"
     static let snapshotNext = "snapshot_next"
     static let snapshotRecords = "snapshot_records"
-    /// Set by earlier builds (when a page's absent records were purged); cleared with the progress.
-    static let snapshotStartedMs = "snapshot_started_ms"
+    /// Pages of the snapshot in progress applied so far.
+    static let snapshotPages = "snapshot_pages"
     /// 1 once a snapshot's last page is applied (or the hub has none to give): the downlink pulls the feed
     /// even at cursor 0 (an empty hub's position). Cleared by a resync.
     static let snapshotDone = "snapshot_done"
@@ -73,7 +73,7 @@ extension EdgeStore {
         try EdgeMeta.set(db, EdgeMeta.snapshotPosition, nil)
         try EdgeMeta.set(db, EdgeMeta.snapshotNext, nil)
         try EdgeMeta.set(db, EdgeMeta.snapshotRecords, nil)
-        try EdgeMeta.set(db, EdgeMeta.snapshotStartedMs, nil)
+        try EdgeMeta.set(db, EdgeMeta.snapshotPages, nil)
     }
 
     /// Sends the downlink back through a snapshot: cursor 0 and no snapshot in progress (the hub's feed no
@@ -135,6 +135,8 @@ extension EdgeStore {
                 try EdgeMeta.set(db, EdgeMeta.snapshotPosition, page.position)
                 try EdgeMeta.set(db, EdgeMeta.snapshotNext, next.encoded)
                 try EdgeMeta.set(db, EdgeMeta.snapshotRecords, records)
+                let pages = expected == nil ? 0 : max(0, try EdgeMeta.int(db, EdgeMeta.snapshotPages) ?? 0)
+                try EdgeMeta.set(db, EdgeMeta.snapshotPages, pages.saturatingAdd(1))
             } else {
                 try Self.clearSnapshotProgress(db)
                 try EdgeMeta.set(db, EdgeMeta.downlinkCursor, page.position)
