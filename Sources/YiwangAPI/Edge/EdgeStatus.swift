@@ -20,6 +20,8 @@ public struct EdgeStatus: Codable, Sendable, Hashable {
     public var clock: String?
     /// Where `datasets` and the merge policies come from (see `GrantsStatus`).
     public var grants: GrantsStatus?
+    /// The node's upstreams: the one in use, the list, the last error of each (see `UpstreamsStatus`).
+    public var upstreams: UpstreamsStatus?
 
     public init(
         nodeId: String, datasets: [String], backlog: UInt64, oldestPendingMs: Int64?, oldestPendingAgeMs: Int64?,
@@ -48,7 +50,7 @@ public struct EdgeStatus: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case nodeId, datasets, backlog, oldestPendingMs, oldestPendingAgeMs, lastSyncMs, hubReachable, lastError
         case quarantined, highestSeq, ackedThrough, hubClockOffsetMs, downlink, oldestQuarantinedAgeMs, clock
-        case grants
+        case grants, upstreams
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -69,6 +71,7 @@ public struct EdgeStatus: Codable, Sendable, Hashable {
         try c.encode(oldestQuarantinedAgeMs, forKey: .oldestQuarantinedAgeMs)
         try c.encode(clock, forKey: .clock)
         try c.encode(grants, forKey: .grants)
+        try c.encode(upstreams, forKey: .upstreams)
     }
 }
 
