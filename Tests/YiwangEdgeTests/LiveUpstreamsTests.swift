@@ -94,6 +94,11 @@ import YiwangTesting
             #expect(
                 cut.list[0]["feedPosition"] as? Int == cut.list[1]["feedPosition"] as? Int,
                 "the same hub under two URLs: one position, no snapshot")
+            let node = try CommandRun.run("yiwangctl", ["node", "--edge", edgeURL])
+            #expect(node.status == 0, "\(node.stderr)")
+            #expect(node.stdout.contains("upstream        \(hubURL) (choice 2 of 2"), "\(node.stdout)")
+            #expect(node.stdout.contains("1. \(proxyURL)  id 430000") && node.stdout.contains("last error"), "\(node.stdout)")
+            #expect(node.stdout.contains("* 2. \(hubURL)"), "\(node.stdout)")
 
             // Healed: back on the first within a few retry intervals; new writes go through the proxy.
             _ = proxy.heal()
