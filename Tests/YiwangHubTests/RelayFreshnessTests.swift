@@ -114,4 +114,28 @@ import YiwangTesting
             #expect(seen == [.realtime, .lagging, .offline])
         }
     }
+
+    /// The county went direct meanwhile: a report the city received before the county's last direct contact
+    /// arrives late. Its changes apply; it does not move the contact time, the data age or the path back.
+    @Test(.timeLimit(.minutes(1))) func aLateRelayedReportDoesNotRewindADirectOne() async throws {
+        let province = try await Province()
+        defer { province.dir.remove() }
+        let clock = province.clock
+        let t0 = clock.nowMs()
+        try await HubServer.application(hub: province.hub).test(.router) { client in
+            let direct = RelayedSyncTests.countyBatch(firstSeq: 1, count: 2, clockMs: t0)
+            #expect(try await RelayedSyncTests.send(client, direct, as: Self.county, province).status == .ok)
+            clock.advance(ms: 3_000)
+            // Seqs 1-3 as the city stored them 10 s before the county's direct batch, with 3 still pending then.
+            var late = RelayedSyncTests.countyBatch(firstSeq: 1, count: 3, clockMs: t0 - 10_000)
+            late.report.oldestAfterBatchMs = t0 - 600_000
+            late.relay = RelaySection(path: [Self.county, Fixtures.city], receivedAtMs: t0 - 10_000)
+            let response = try await RelayedSyncTests.send(client, late, as: Fixtures.city, province)
+            #expect(try response.status == .ok && RelayedSyncTests.ack(response).highWater == 3)
+            let county = try await Self.status(province, Self.county)
+            #expect(county.highWater == 3 && county.changesApplied == 3)
+            #expect(county.lastContactMs == t0 && county.dataAgeMs == 3_000)
+            #expect(county.path == [Self.county, "430000"] && county.via == nil)
+        }
+    }
 }
