@@ -5,6 +5,8 @@ import GRDB
 enum EdgeMeta {
     static let highestSeq = "highest_seq"
     static let ackedThrough = "acked_through"
+    /// What the province holds of this node's outbox (a relaying city's `heldThrough`; else `acked_through`).
+    static let heldThrough = "held_through"
     static let lastHLC = "last_hlc"
     static let lastSyncMs = "last_sync_ms"
     static let lastError = "last_error"
