@@ -124,6 +124,56 @@ import YiwangTesting
         #expect(await hub.stop(SIGTERM) == 0)
     }
 
+    @Test("a county syncs through its city's relay over TLS with the city's certificate",
+        .timeLimit(.minutes(2)), .enabled(if: opensslPath != nil, "openssl not found"))
+    func countyThroughCityOverTLS() async throws {
+        let dir = try TemporaryDirectory(prefix: "yiwang-live-relay-tls")
+        defer { dir.remove() }
+        try LiveTLSTests.makeCA("city", server: true, in: dir)  // hub.pem / hub.key: the relay's certificate
+        try Self.topology.write(toFile: dir.file("topology.yaml"), atomically: true, encoding: .utf8)
+        let hubStore = try HubStore(directory: dir.file("hub-data"), logger: Logger(label: "test"))
+        for node in ["430100", "430121"] {
+            let token = try await hubStore.issueCredential(name: node, role: .node, nowMs: 0)
+            try token.write(toFile: dir.file("\(node).token"), atomically: true, encoding: .utf8)
+        }
+        try hubStore.close()
+        let hub = try DaemonProcess(
+            "yiwang-hub",
+            arguments: ["--listen", "127.0.0.1:0", "--data-dir", dir.file("hub-data"), "--topology",
+                dir.file("topology.yaml")],
+            logPath: dir.file("hub.log"))
+        let city = try DaemonProcess(
+            "yiwang-edge",
+            arguments: Self.edgeArguments(
+                node: "430100", hub: try await hub.baseURL(), data: dir.file("city-data"),
+                token: dir.file("430100.token"))
+                + ["--relay-listen", "127.0.0.1:0", "--relay-tls-cert", dir.file("hub.pem"), "--relay-tls-key",
+                    dir.file("hub.key")],
+            logPath: dir.file("city.log"))
+        let cityURL = try await city.baseURL()
+        let relayPort = try await Self.relayAddress(city).split(separator: ":").last.map(String.init) ?? "0"
+        #expect(city.log.contains("yiwang.tls=true"))
+        let client = LiveClient()
+        try await Self.wait("the city learns its subtree") {
+            (try await client.status(cityURL)["relay"] as? [String: Any])?["subtreeNodes"] as? Int == 1
+        }
+        let county = try DaemonProcess(
+            "yiwang-edge",
+            arguments: Self.edgeArguments(
+                node: "430121", hub: "https://127.0.0.1:\(relayPort)", data: dir.file("county-data"),
+                token: dir.file("430121.token")) + ["--ca-file", dir.file("city-ca.pem")],
+            logPath: dir.file("county.log"))
+        let countyURL = try await county.baseURL()
+        #expect(try await client.put(countyURL, key: "t1", value: "{}") == 200)
+        try await Self.wait("the county's write is relayed over TLS") {
+            try await client.status(countyURL)["ackedThrough"] as? Int == 1
+        }
+        #expect(try await client.json("\(cityURL)/v1/records/population/t1")["key"] as? String == "t1")
+        #expect(await county.stop(SIGTERM) == 0)
+        #expect(await city.stop(SIGTERM) == 0)
+        #expect(await hub.stop(SIGTERM) == 0)
+    }
+
     @Test("a relay off loopback without TLS is refused at start", .timeLimit(.minutes(1)))
     func plainRelayOffLoopbackRefused() async throws {
         let dir = try TemporaryDirectory(prefix: "yiwang-relay-plain")
