@@ -71,7 +71,8 @@ public final class EdgeStore: Sendable {
             try OutboxLedger.migrate(db, nowMs: EdgeWallClock().nowMs())
         }
         migrator.registerMigration("v4-conflict-retention") { db in try ConflictTable.createRetentionIndex(db) }
-        migrator.registerMigration("v5-relay") { db in try RelayTables.createTables(db) }
+        migrator.registerMigration("v5-replica-positions") { db in try ReplicaPositionTable.createTable(db) }
+        migrator.registerMigration("v6-relay") { db in try RelayTables.createTables(db) }
         return migrator
     }
 
