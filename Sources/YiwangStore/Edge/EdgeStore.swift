@@ -72,6 +72,7 @@ public final class EdgeStore: Sendable {
         }
         migrator.registerMigration("v4-conflict-retention") { db in try ConflictTable.createRetentionIndex(db) }
         migrator.registerMigration("v5-replica-positions") { db in try ReplicaPositionTable.createTable(db) }
+        migrator.registerMigration("v6-relay") { db in try RelayTables.createTables(db) }
         return migrator
     }
 
