@@ -7,7 +7,7 @@ import YiwangCore
 /// The batch-apply hot path writes two rows per change; building a `StatementArguments` (an array of
 /// existential values, converted to `DatabaseValue`s) cost about a fifth of the apply CPU. The values' bytes are
 /// gathered into one buffer kept across executions and bound without a copy (`SQLITE_STATIC`): a copying bind
-/// is a `malloc`, a `memcpy` and a `free` per text, about 4% of the hub's apply (profile in BENCHMARKS.md,
+/// is a `malloc`, a `memcpy` and a `free` per text, about 3% of the hub's apply (profile in BENCHMARKS.md,
 /// 2026-12-04). Only for statements that return no rows, run inside a transaction the caller opened through
 /// GRDB (so GRDB's transaction bookkeeping stays right; there are no transaction observers on these stores).
 struct BoundWrite {
