@@ -48,4 +48,20 @@ struct JSONWriter {
         }
         needsComma = true
     }
+
+    /// An array of strings, or `null`.
+    mutating func field(_ name: StaticString, strings: [String]?) {
+        key(name)
+        guard let strings else {
+            bytes.append(contentsOf: "null".utf8)
+            needsComma = true
+            return
+        }
+        open("[")
+        for (index, text) in strings.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(text, to: &bytes)
+        }
+        close("]")
+    }
 }

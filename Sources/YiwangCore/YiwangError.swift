@@ -32,6 +32,8 @@ public struct YiwangError: Error, Hashable, Sendable, CustomStringConvertible {
         /// The node's feed cursor is older than what the hub's journal still holds (compacted or archived):
         /// it must bootstrap from a snapshot (`GET /v1/snapshot`) before pulling the feed again.
         public static let snapshotRequired = Code("snapshot_required")
+        /// A relayed batch whose path is not the topology's (a relay may forward only for its own subtree).
+        public static let notInSubtree = Code("not_in_subtree")
 
         public var description: String { rawValue }
     }
@@ -119,6 +121,9 @@ public struct YiwangError: Error, Hashable, Sendable, CustomStringConvertible {
             code: .heldLimit, field: "vector",
             message: "the vector counts node '\(node)' at \(counter), beyond what the hub holds, and \(limit) "
                 + "changes of this node are already held back")
+    }
+    public static func notInSubtree(_ why: String) -> YiwangError {
+        YiwangError(code: .notInSubtree, field: "relay path", message: why)
     }
     public static func protocolMismatch(hub: String, hubVersion: ProtocolVersion, nodeVersion: ProtocolVersion)
         -> YiwangError

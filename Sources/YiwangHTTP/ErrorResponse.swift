@@ -11,7 +11,7 @@ extension YiwangError.Code {
         switch self {
         case .invalidField, .invalidVector, .malformedBatch, .checksumMismatch, .clockAhead: .badRequest
         case .unknownDataset, .notFound: .notFound
-        case .unknownNode, .forbidden: .forbidden
+        case .unknownNode, .forbidden, .notInSubtree: .forbidden
         case .unauthorized: .unauthorized
         case .rateLimited: .tooManyRequests
         case .valueTooLarge, .batchTooLarge: .contentTooLarge

@@ -58,9 +58,12 @@ public struct ProvinceHub: Sendable {
             try await rejectBatch(node: claimedNode, error: error)
             throw error
         }
-        if let claimedNode, claimedNode != batch.node {
-            let error = YiwangError.forbidden("batch is for node '\(batch.node)' but was sent as '\(claimedNode)'")
-            try await rejectBatch(node: claimedNode, error: error)
+        // The sender is the authenticated node (on a trial hub without credentials, the batch's own word).
+        let sender = claimedNode ?? batch.relay?.sender ?? batch.node
+        do {
+            try RelayRoute.check(batchNode: batch.node, sender: sender, relay: batch.relay, topology: topology)
+        } catch {
+            try await rejectBatch(node: sender, error: error)
             throw error
         }
         guard topology.node(batch.node) != nil else {
@@ -74,7 +77,8 @@ public struct ProvinceHub: Sendable {
             BatchOutcomeSummary(
                 applied: outcome.applied, conflicts: outcome.conflicts, rejected: outcome.ack.rejected.count),
             duration: ContinuousClock.now - started)
-        await noteProtocol(of: body, node: batch.node)
+        // A relayed batch's bytes are the relay's writing, not the node's: they prove nothing of its version.
+        if batch.relay == nil { await noteProtocol(of: body, node: batch.node) }
         return outcome.ack
     }
 
@@ -101,7 +105,8 @@ public struct ProvinceHub: Sendable {
     public func status(of id: String) async throws -> NodeStatus {
         guard let node = topology.node(id) else { throw YiwangError.notFound("node '\(id)'") }
         let status = NodeStatus(
-            node: node, stored: try await store.node(id), thresholds: configuration.thresholds, nowMs: clock.nowMs())
+            node: node, stored: try await store.node(id), thresholds: configuration.thresholds, nowMs: clock.nowMs(),
+            hubID: topology.hub.id)
         return try await withProtocols(withDownlinks(status))
     }
 

@@ -62,7 +62,8 @@ import YiwangCore
     @Test func theHeaderValueIsDigitsOfAKnownVersion() {
         #expect(ProtocolVersion(header: "2") == .v2)
         #expect(ProtocolVersion(header: "1") == .v1)
-        for bad in [nil, "", "0", "3", "02x", " 2", "2 ", "-1", "99999999999999999999", "２", "v2"] {
+        #expect(ProtocolVersion(header: "3") == .v3)
+        for bad in [nil, "", "0", "4", "02x", " 2", "2 ", "-1", "99999999999999999999", "２", "v2"] {
             #expect(ProtocolVersion(header: bad) == nil, "\(bad ?? "nil")")
         }
     }

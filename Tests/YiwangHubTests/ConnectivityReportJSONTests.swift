@@ -32,6 +32,7 @@ import YiwangStore
             record.rejectedBatches = UInt64(index % 2)
             record.rejectedChanges = UInt64(index % 6)
             record.clockOffsetMs = Int64(index - 20) * 1_234
+            if index % 4 == 2 { record.relayPath = [id, "430100"] }  // relayed by a city; the others direct
             if index % 3 == 0 {
                 record.lastError = "invalid_vector: \"bad\" vector\tat seq \(index) — 拒绝"
                 record.lastErrorAtMs = now - 5_000
@@ -60,6 +61,26 @@ import YiwangStore
         #expect(String(decoding: report.jsonBytes(), as: UTF8.self) == String(decoding: expected, as: UTF8.self))
         let node = try #require(report.nodes.first { $0.lastError != nil && $0.downlinkCursor != nil })
         #expect(node.jsonBytes() == [UInt8](try JSONCoding.encoder.encode(node)))
+    }
+
+    /// The path as scripts read it: relayed through its city, direct, never seen.
+    @Test func thePathIsTheWayTheLastReportCameToTheHubInclusive() throws {
+        let report = try Self.report()
+        let relayed = try #require(report.nodes.first { $0.id == "430106" })
+        let direct = try #require(report.nodes.first { $0.id == "430101" })
+        let never = try #require(report.nodes.first { $0.id == "430100" })
+        func text(_ node: NodeStatus) -> String { String(decoding: node.jsonBytes(), as: UTF8.self) }
+        #expect(text(relayed).contains(#""parent":"430000","path":["430106","430100","430000"],"protocolVersion""#))
+        #expect(text(direct).contains(#""parent":"430000","path":["430101","430000"],"protocolVersion""#))
+        #expect(text(never).contains(#""parent":"430000","path":null,"protocolVersion""#))
+        #expect(relayed.via == "430100" && direct.via == nil && never.via == nil)
+        let table = report.renderTable(colour: false)
+        let header = try #require(table.split(separator: "\n").first { $0.hasPrefix("STATE") })
+        #expect(header.contains("  LEVEL   VIA     PROTO"))
+        let row = try #require(table.split(separator: "\n").first { $0.contains("430106") })
+        #expect(row.contains(" 430100 "))
+        let directRow = try #require(table.split(separator: "\n").first { $0.contains("430101") })
+        #expect(!directRow.contains(" 430100 "))
     }
 
     @Test(arguments: ["\u{0}\u{1}\u{8}\u{c}\u{1f}", "\u{7f}/\u{2028}", "😀 \\\" end"])

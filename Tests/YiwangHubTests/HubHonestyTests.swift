@@ -15,7 +15,8 @@ import YiwangTesting
 
     func nodeStatus(_ store: HubStore, at nowMs: Int64) async throws -> NodeStatus {
         let node = try #require(try Fixtures.topology().nodes.first { $0.id == Fixtures.city })
-        return NodeStatus(node: node, stored: try await store.node(Fixtures.city), thresholds: .default, nowMs: nowMs)
+        return NodeStatus(node: node, stored: try await store.node(Fixtures.city), thresholds: .default, nowMs: nowMs,
+            hubID: "430000")
     }
 
     func heartbeat(

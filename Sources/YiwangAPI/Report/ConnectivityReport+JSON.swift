@@ -71,6 +71,7 @@ extension NodeStatus {
         out.field("level", level)
         out.field("name", name)
         out.field("parent", parent)
+        out.field("path", strings: path)
         out.field("protocolVersion", protocolVersion)
         out.field("quarantined", quarantined)
         out.field("rejectedBatches", rejectedBatches)

@@ -5,6 +5,7 @@ extension ConnectivityReport {
     /// BACKLOG is what the node has not yet sent up (`+Nq`: N more the hub refused, quarantined at the node;
     /// `+Nh`: N the hub holds back until it has what their vectors count); FEED LAG what it has not yet pulled
 /// (`snapshot 3p@P`: it is paging a snapshot at feed position P, 3 pages served so far);
+    /// VIA the relay that delivered its last report (`-`: direct, or never seen);
     /// PROTO the sync protocol version of its last batch (`-`: none since the hub was upgraded). While the
     /// nodes run more than one version, a last line counts them (a rollout, README "Upgrade").
     /// With `colour`, states are coloured with ANSI escapes (for a terminal; plain when piped).
@@ -21,11 +22,11 @@ extension ConnectivityReport {
             }
             return node.downlinkLag.map(String.init) ?? "-"
         }
-        let header = ["STATE", "NODE", "NAME", "LEVEL", "PROTO", "CONTACT", "DATA AGE", "BACKLOG", "FEED LAG", "APPLIED",
+        let header = ["STATE", "NODE", "NAME", "LEVEL", "VIA", "PROTO", "CONTACT", "DATA AGE", "BACKLOG", "FEED LAG", "APPLIED",
             "CONFLICTS", "REJECTED", "LAST ERROR"]
         let rows = nodes.map { node -> [String] in
             [
-                node.state.rawValue, node.id, node.name, node.level, node.protocolVersion.map(String.init) ?? "-",
+                node.state.rawValue, node.id, node.name, node.level, node.via ?? "-", node.protocolVersion.map(String.init) ?? "-",
                 node.lastContactMs.map { AgeFormat.short(ms: generatedAtMs.saturatingSubtract($0)) + " ago" } ?? "never",
                 AgeFormat.short(ms: node.dataAgeMs), backlogText(node), feedLagText(node),
                 String(node.changesApplied),

@@ -40,6 +40,12 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     /// The sync protocol version of the node's last applied batch, from its bytes (README "Upgrade"); nil
     /// before its first batch to a hub of version 2 or later (and in a report from an older hub).
     public var protocolVersion: Int?
+    /// The way the node's last report came, from the node to the hub inclusive: `["430121","430100","430000"]`
+    /// relayed by its city, `["430300","430000"]` direct; nil for a node never seen (and from an older hub).
+    public var path: [String]?
+
+    /// The relay that delivered the node's last report (the hop after the node); nil when it came direct.
+    public var via: String? { (path?.count ?? 0) > 2 ? path?[1] : nil }
 
     /// A node as the report shows one never seen: state `never`, every counter zero, every time unknown.
     public init(id: String, name: String, level: String, parent: String) {
@@ -61,7 +67,7 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     private enum CodingKeys: String, CodingKey {
         case id, name, level, parent, state, lastContactMs, dataAgeMs, backlog, quarantined, changesApplied, conflicts
         case rejectedBatches, rejectedChanges, clockOffsetMs, highWater, held, lastError, lastErrorAtMs
-        case downlinkCursor, downlinkLag, lastPullMs, protocolVersion, snapshotPosition, snapshotPages
+        case downlinkCursor, downlinkLag, lastPullMs, protocolVersion, snapshotPosition, snapshotPages, path
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -90,5 +96,6 @@ public struct NodeStatus: Codable, Sendable, Hashable {
         try container.encode(protocolVersion, forKey: .protocolVersion)
         try container.encode(snapshotPosition, forKey: .snapshotPosition)
         try container.encode(snapshotPages, forKey: .snapshotPages)
+        try container.encode(path, forKey: .path)  // null when never seen
     }
 }

@@ -39,6 +39,18 @@ public struct AuditDetail: Sendable {
         close()
     }
 
+    /// `key` with an array of strings, e.g. a relayed change's path.
+    public mutating func add(_ key: String, strings: [String]) {
+        open(key)
+        jsonBytes.append(UInt8(ascii: "["))
+        for (index, text) in strings.enumerated() {
+            if index > 0 { jsonBytes.append(UInt8(ascii: ",")) }
+            JSONText.appendQuoted(text, to: &jsonBytes)
+        }
+        jsonBytes.append(UInt8(ascii: "]"))
+        close()
+    }
+
     /// `key` with the hash's hex digits (`AuditHash.hex`) as a string.
     public mutating func add(_ key: String, hash: AuditHash) {
         open(key)

@@ -13,6 +13,9 @@
 ///   below the high water is a harmless duplicate; one past it is a gap.
 /// - After all but a gap, held changes waiting on this node through its new high water are released
 ///   (`HeldRelease`, one plan per origin).
+/// - A relayed batch (`relay`) is planned exactly as a direct one, except the report's dating: its contact time is
+///   the relay's receive time in the hub's clock (`RelayedContact`), and a report older than the node's last
+///   contact (it came direct, or by another way, since) is superseded: its changes apply, its figures do not.
 public struct BatchPlan: Sendable, Hashable {
     /// The node's bookkeeping to store.
     public var node: NodeBookkeeping
@@ -41,7 +44,8 @@ public struct BatchPlan: Sendable, Hashable {
     /// Plans `batch` from `node` (its stored bookkeeping, or a new one). Throws only for a batch no decoder
     /// builds (a skip mark with changes).
     public init(
-        batch: SyncBatch, node stored: NodeBookkeeping, rules: HubBatchRules, prefetched: BatchPrefetch
+        batch: SyncBatch, node stored: NodeBookkeeping, rules: HubBatchRules, prefetched: BatchPrefetch,
+        relay: RelayedContact? = nil
     ) throws(YiwangError) {
         if batch.skip != nil, !batch.changes.isEmpty {
             throw .malformedBatch("a skip mark is for the batch's first sequence and the batch has no changes")
@@ -50,17 +54,26 @@ public struct BatchPlan: Sendable, Hashable {
         var node = stored
         let report = batch.report
         // The report's times are range-checked by the decoder; the arithmetic saturates all the same.
-        let offset = report.clockMs.saturatingSubtract(nowMs)
-        node.lastContactMs = nowMs
-        node.clockOffsetMs = Millis.clampSpan(NodeBookkeeping.nodeClockOffset(report, conversionOffsetMs: offset))
-        let hubTime: (Int64) -> Int64 = { max(0, min(nowMs, $0.saturatingSubtract(offset))) }
+        // The time the report was made, in the hub's clock: now, or when it reached the relay.
+        let contactMs = relay?.contactMs(nowMs: nowMs) ?? nowMs
+        let takesReport = relay == nil || (stored.lastContactMs ?? 0) <= contactMs
+        let offset = report.clockMs.saturatingSubtract(contactMs)
+        if takesReport {
+            node.lastContactMs = contactMs
+            node.clockOffsetMs = Millis.clampSpan(NodeBookkeeping.nodeClockOffset(report, conversionOffsetMs: offset))
+            node.reportClockOffsetMs = Millis.clampSpan(offset)
+            node.relayPath = relay?.path
+        }
+        let hubTime: (Int64) -> Int64 = { max(0, min(contactMs, $0.saturatingSubtract(offset))) }
 
         if Self.isGap(firstSeq: batch.firstSeq, highWater: node.highWater) {
-            node.backlog = report.backlog
-            node.oldestPendingMs = report.oldestPendingMs.map(hubTime)
-            let heldThrough = node.noteQuarantine(report, nowMs: nowMs, hubTime: hubTime)
-            if node.oldestPendingMs != nil || node.oldestQuarantinedMs != nil { node.dataAsOfMs = heldThrough }
-            node.noteStanding(nowMs: nowMs, lastRefusal: node.quarantined > 0 ? prefetched.lastRefusal : nil)
+            if takesReport {
+                node.backlog = report.backlog
+                node.oldestPendingMs = report.oldestPendingMs.map(hubTime)
+                let heldThrough = node.noteQuarantine(report, nowMs: contactMs, hubTime: hubTime)
+                if node.oldestPendingMs != nil || node.oldestQuarantinedMs != nil { node.dataAsOfMs = heldThrough }
+                node.noteStanding(nowMs: nowMs, lastRefusal: node.quarantined > 0 ? prefetched.lastRefusal : nil)
+            }
             // Not a gap unless highWater < firstSeq - 1, so highWater + 1 cannot overflow.
             self.init(
                 node: node, decisions: [], skipped: nil,
@@ -79,22 +92,28 @@ public struct BatchPlan: Sendable, Hashable {
         }
         let taken = steps.take(batch.changes, node: &node)
 
-        // The node counted the batch's entries in its backlog; a skipped one it already holds quarantined.
-        node.backlog = report.backlog.saturatingSubtract(UInt64(taken.held))
-        let oldestPending: Int64?
-        if !taken.complete {
-            oldestPending = report.oldestPendingMs
-        } else if batch.changes.isEmpty {  // a heartbeat or a skip: everything pending is after this batch
-            oldestPending = report.oldestPendingMs ?? report.oldestAfterBatchMs
+        if takesReport {
+            // The node counted the batch's entries in its backlog; a skipped one it already holds quarantined.
+            node.backlog = report.backlog.saturatingSubtract(UInt64(taken.held))
+            let oldestPending: Int64?
+            if !taken.complete {
+                oldestPending = report.oldestPendingMs
+            } else if batch.changes.isEmpty {  // a heartbeat or a skip: everything pending is after this batch
+                oldestPending = report.oldestPendingMs ?? report.oldestAfterBatchMs
+            } else {
+                oldestPending = report.oldestAfterBatchMs
+            }
+            node.oldestPendingMs = oldestPending.map(hubTime)
+            node.dataAsOfMs = node.noteQuarantine(
+                report, refusedNow: steps.rejected.count, nowMs: contactMs, hubTime: hubTime)
         } else {
-            oldestPending = report.oldestAfterBatchMs
+            // Refused now: the node will hold them quarantined, which its next report says; until then, lacking.
+            node.quarantined = node.quarantined.saturatingAdd(UInt64(steps.rejected.count))
         }
-        node.oldestPendingMs = oldestPending.map(hubTime)
-        node.dataAsOfMs = node.noteQuarantine(report, refusedNow: steps.rejected.count, nowMs: nowMs, hubTime: hubTime)
         if let last = steps.rejected.last {
             node.lastError = NodeBookkeeping.refusalNote(code: last.error, message: last.message, seq: last.seq)
             node.lastErrorAtMs = nowMs
-        } else {
+        } else if takesReport {
             let lastRefusal =
                 skipped.map { NodeBookkeeping.refusalNote(code: SkippedSequence.code, message: $0.reason, seq: $0.seq) }
                 ?? prefetched.lastRefusal

@@ -14,6 +14,9 @@ public struct NodeBookkeeping: Sendable, Hashable {
     public var oldestPendingMs: Int64?
     /// The node's clock minus the hub's, at its last contact.
     public var clockOffsetMs: Int64 = 0
+    /// The clock the node's reports are in (its hub-referenced time) minus the hub's, at its last contact:
+    /// `clockOffsetMs` without the node's own skew. A relay's receive times are converted by it.
+    public var reportClockOffsetMs: Int64 = 0
     public var changesApplied: UInt64 = 0
     public var conflicts: UInt64 = 0
     public var rejectedBatches: UInt64 = 0
@@ -25,6 +28,9 @@ public struct NodeBookkeeping: Sendable, Hashable {
     public var quarantined: UInt64 = 0
     /// Commit time (hub clock) of the node's oldest quarantined change; nil if none.
     public var oldestQuarantinedMs: Int64?
+    /// The way the node's last report came, from the node to the relay that delivered it (`RelaySection.path`);
+    /// nil when it came direct.
+    public var relayPath: [String]?
 
     /// A node the hub has never heard from.
     public init(id: String) { self.id = id }

@@ -9,7 +9,8 @@ import CZlib
 /// tagged sections, each at most once and in this order:
 ///
 /// - tag 1, the report's tail (`NodeReportTail`: quarantined changes, clock skew) — versions 1 and 2;
-/// - tag 2, a skip mark (`SkipMark`: the reason as a string; the batch has no changes) — version 2 only.
+/// - tag 2, a skip mark (`SkipMark`: the reason as a string; the batch has no changes) — version 2 and later;
+/// - tag 4, a relay section (`RelaySection`, `BatchCodec+Relay.swift`) — version 3 and later.
 ///
 /// Decoding checks every length against the limits and the bytes left, so hostile bytes get a typed error.
 /// A version 1 batch is read exactly as before, so nodes not yet upgraded keep syncing with an upgraded hub.
@@ -36,7 +37,8 @@ public enum BatchCodec {
     public static func encode(
         _ batch: SyncBatch, compress: Bool = true, level: Int32 = 1, version: ProtocolVersion = .current
     ) -> [UInt8] {
-        let version = batch.skip == nil ? version : max(version, .v2)
+        var version = batch.skip == nil ? version : max(version, .v2)
+        if batch.relay != nil { version = max(version, .v3) }
         var w = ByteWriter(capacity: 64 + batch.changes.count * 96)
         w.string(batch.node)
         w.varint(batch.report.backlog)
@@ -66,6 +68,7 @@ public enum BatchCodec {
             w.u8(skipTag)
             w.string(skip.reason)
         }
+        if let relay = batch.relay { RelaySection.encode(relay, into: &w) }
         let raw = w.bytes
         return WireFrame.encode(magic: version.magic, raw: raw, deflated: compress ? Zlib.deflate(raw, level: level) : nil)
     }
@@ -141,8 +144,9 @@ public enum BatchCodec {
             }
             skip = SkipMark(reason: reason)
         }
+        let relay = try RelaySection.decodeIfPresent(&r, version: version)
         guard r.remaining == 0 else { throw .malformedBatch("\(r.remaining) unexpected bytes after the changes") }
-        return SyncBatch(node: node, firstSeq: firstSeq, report: report, changes: changes, skip: skip)
+        return SyncBatch(node: node, firstSeq: firstSeq, report: report, changes: changes, skip: skip, relay: relay)
     }
 }
 

@@ -4,14 +4,16 @@
 ///
 /// - 1: the batch of changes, its report and the report's optional tail.
 /// - 2: also the skip mark (`SkipMark`): a sequence the node will never send, which the hub records as refused.
+/// - 3: also the relay section (`RelaySection`): a batch a city forwards for a node of its subtree.
 public enum ProtocolVersion: UInt8, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
     case v1 = 1
     case v2 = 2
+    case v3 = 3
 
     /// What this build writes.
     public static let current = ProtocolVersion.v2
     /// What this build reads.
-    public static let accepted: [ProtocolVersion] = [.v1, .v2]
+    public static let accepted: [ProtocolVersion] = [.v1, .v2, .v3]
     /// The HTTP header carrying the sender's version, on requests and on the hub's answers.
     public static let header = "X-Yiwang-Protocol"
 

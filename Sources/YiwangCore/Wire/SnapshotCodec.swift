@@ -143,20 +143,7 @@ public enum SnapshotCodec {
             w.u8(0)
         }
         w.varint(UInt64(page.entries.count))
-        for entry in page.entries {
-            w.string(entry.dataset)
-            w.string(entry.key)
-            vector(entry.state.vector, into: &w)
-            w.varint(UInt64(entry.state.visible.count))
-            for v in entry.state.visible {
-                vector(v.vector, into: &w)
-                w.varint(v.hlc.packed)
-                w.string(v.origin)
-                w.string(v.actor)
-                w.u8(v.operation.rawValue)
-                if v.operation == .put { w.string(v.value ?? "{}") }
-            }
-        }
+        for entry in page.entries { encodeEntry(entry, into: &w) }
         let raw = w.bytes
         let deflated = compress && raw.count > 512 ? Zlib.deflate(raw, level: level) : nil
         return WireFrame.encode(magic: magic, raw: raw, deflated: deflated)
@@ -189,34 +176,13 @@ public enum SnapshotCodec {
         var entries: [SnapshotEntry] = []
         entries.reserveCapacity(count)
         for _ in 0..<count {
-            let dataset = try r.string("dataset", maxBytes: 64)
-            let key = try r.string("key", maxBytes: Validation.maxKeyBytes)
-            if let last = entries.last {
-                guard SnapshotToken(dataset: last.dataset, key: last.key).precedes(dataset: dataset, key: key) else {
-                    throw .malformedBatch("snapshot entries not in ascending (dataset, key) byte order")
-                }
+            let entry = try decodeEntry(&r, limits: limits)
+            if let last = entries.last,
+                !SnapshotToken(dataset: last.dataset, key: last.key).precedes(dataset: entry.dataset, key: entry.key)
+            {
+                throw .malformedBatch("snapshot entries not in ascending (dataset, key) byte order")
             }
-            let joined = try vector(&r, "vector")
-            let visibleCount = try r.count("visible count", minItemBytes: 4, limit: 4096)
-            guard visibleCount > 0 else { throw .malformedBatch("a snapshot entry without a visible version") }
-            var visible: [Version] = []
-            visible.reserveCapacity(visibleCount)
-            for _ in 0..<visibleCount {
-                let vv = try vector(&r, "version vector")
-                guard vv.isCovered(by: joined) else {
-                    throw .invalidVector("a visible version's vector is not covered by the record's joined vector")
-                }
-                let hlc = try r.hlc("hlc")
-                let origin = try r.string("origin", maxBytes: 64)
-                let actor = try r.string("actor", maxBytes: Validation.maxActorBytes)
-                guard let operation = Operation(rawValue: try r.u8("op")) else { throw .malformedBatch("unknown op") }
-                let value = operation == .put ? try r.string("value", maxBytes: limits.maxValueBytes) : nil
-                visible.append(
-                    Version(
-                        dataset: dataset, key: key, vector: vv, hlc: hlc, origin: origin, actor: actor,
-                        operation: operation, value: value))
-            }
-            entries.append(SnapshotEntry(dataset: dataset, key: key, state: RecordState(vector: joined, visible: visible)))
+            entries.append(entry)
         }
         guard r.remaining == 0 else { throw .malformedBatch("\(r.remaining) unexpected bytes after the entries") }
         if let next {
@@ -224,6 +190,50 @@ public enum SnapshotCodec {
             else { throw .malformedBatch("the next token is not the page's last record") }
         }
         return SnapshotPage(position: position, readAt: readAt, next: next, entries: entries)
+    }
+
+    /// One record's full state on the wire (a snapshot page's or a replica page's entry): dataset, key, joined
+    /// vector, the count of visible versions (at least 1), and each version.
+    static func encodeEntry(_ entry: SnapshotEntry, into w: inout ByteWriter) {
+        w.string(entry.dataset)
+        w.string(entry.key)
+        vector(entry.state.vector, into: &w)
+        w.varint(UInt64(entry.state.visible.count))
+        for v in entry.state.visible {
+            vector(v.vector, into: &w)
+            w.varint(v.hlc.packed)
+            w.string(v.origin)
+            w.string(v.actor)
+            w.u8(v.operation.rawValue)
+            if v.operation == .put { w.string(v.value ?? "{}") }
+        }
+    }
+
+    /// An entry written by `encodeEntry`, every length and vector checked.
+    static func decodeEntry(_ r: inout ByteReader, limits: BatchCodec.Limits) throws(YiwangError) -> SnapshotEntry {
+        let dataset = try r.string("dataset", maxBytes: 64)
+        let key = try r.string("key", maxBytes: Validation.maxKeyBytes)
+        let joined = try vector(&r, "vector")
+        let visibleCount = try r.count("visible count", minItemBytes: 4, limit: 4096)
+        guard visibleCount > 0 else { throw .malformedBatch("a snapshot entry without a visible version") }
+        var visible: [Version] = []
+        visible.reserveCapacity(visibleCount)
+        for _ in 0..<visibleCount {
+            let vv = try vector(&r, "version vector")
+            guard vv.isCovered(by: joined) else {
+                throw .invalidVector("a visible version's vector is not covered by the record's joined vector")
+            }
+            let hlc = try r.hlc("hlc")
+            let origin = try r.string("origin", maxBytes: 64)
+            let actor = try r.string("actor", maxBytes: Validation.maxActorBytes)
+            guard let operation = Operation(rawValue: try r.u8("op")) else { throw .malformedBatch("unknown op") }
+            let value = operation == .put ? try r.string("value", maxBytes: limits.maxValueBytes) : nil
+            visible.append(
+                Version(
+                    dataset: dataset, key: key, vector: vv, hlc: hlc, origin: origin, actor: actor,
+                    operation: operation, value: value))
+        }
+        return SnapshotEntry(dataset: dataset, key: key, state: RecordState(vector: joined, visible: visible))
     }
 
     private static func vector(_ vector: VersionVector, into w: inout ByteWriter) {

@@ -41,13 +41,19 @@ public struct SyncBatch: Hashable, Sendable {
     public var changes: [Change]
     /// Set on a batch without changes: the node will never send `firstSeq` (protocol 2, `SkipMark`).
     public var skip: SkipMark?
+    /// Set on a batch a relay forwards for `node`, a node of its subtree (protocol 3, `RelaySection`).
+    public var relay: RelaySection?
 
-    public init(node: String, firstSeq: UInt64, report: NodeReport, changes: [Change], skip: SkipMark? = nil) {
+    public init(
+        node: String, firstSeq: UInt64, report: NodeReport, changes: [Change], skip: SkipMark? = nil,
+        relay: RelaySection? = nil
+    ) {
         self.node = node
         self.firstSeq = firstSeq
         self.report = report
         self.changes = changes
         self.skip = skip
+        self.relay = relay
     }
 
     public var lastSeq: UInt64? { changes.last?.seq }

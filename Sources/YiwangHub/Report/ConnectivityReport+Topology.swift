@@ -8,15 +8,18 @@ extension ConnectivityReport {
         topology: Topology, stored: [String: HubNodeRecord], thresholds: ConnectivityThresholds, nowMs: Int64
     ) {
         let statuses = topology.nodes.map { node in
-            NodeStatus(node: node, stored: stored[node.id], thresholds: thresholds, nowMs: nowMs)
+            NodeStatus(
+                node: node, stored: stored[node.id], thresholds: thresholds, nowMs: nowMs, hubID: topology.hub.id)
         }
         self.init(generatedAtMs: nowMs, thresholds: thresholds, levels: topology.levels, nodes: statuses)
     }
 }
 
 extension NodeStatus {
-    /// The node's status at `nowMs` from what the store holds of it (nil: never seen).
-    public init(node: Topology.Node, stored: HubNodeRecord?, thresholds: ConnectivityThresholds, nowMs: Int64) {
+    /// The node's status at `nowMs` from what the store holds of it (nil: never seen); `hubID` ends its path.
+    public init(
+        node: Topology.Node, stored: HubNodeRecord?, thresholds: ConnectivityThresholds, nowMs: Int64, hubID: String
+    ) {
         self.init(id: node.id, name: node.name, level: node.level, parent: node.parent)
         let record = stored ?? HubNodeRecord(id: node.id)
         // A change held back here is one the hub does not hold yet, as much as one the node holds quarantined:
@@ -40,5 +43,6 @@ extension NodeStatus {
         held = record.heldChanges
         lastError = record.lastError
         lastErrorAtMs = record.lastErrorAtMs
+        if record.lastContactMs != nil { path = (record.relayPath ?? [node.id]) + [hubID] }
     }
 }

@@ -4,6 +4,8 @@ import GRDB
 /// last successful sync and last uplink error.
 enum EdgeMeta {
     static let highestSeq = "highest_seq"
+    /// This node's position in an upstream relay's replica feed, per upstream id.
+    static func replicaCursor(_ upstream: String) -> String { "replica_cursor:" + upstream }
     static let ackedThrough = "acked_through"
     static let lastHLC = "last_hlc"
     static let lastSyncMs = "last_sync_ms"

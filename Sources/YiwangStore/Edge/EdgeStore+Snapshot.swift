@@ -119,15 +119,7 @@ extension EdgeStore {
                     try self.insertAbsent(db, entry, tally: &tally)
                     continue
                 }
-                let policy = self.policy(for: entry.dataset)
-                var state = try RecordTable.load(db, dataset: entry.dataset, key: entry.key)
-                for version in entry.state.visible {
-                    state = try tally.merge(db, version, into: state, policy: policy, clock: self.clock)
-                }
-                if var joined = state, !entry.state.vector.isCovered(by: joined.vector) {
-                    joined.vector = joined.vector.joined(with: entry.state.vector)
-                    try RecordTable.store(db, dataset: entry.dataset, key: entry.key, state: joined)
-                }
+                try self.mergeFullState(db, entry, tally: &tally)
             }
             var result = SnapshotApplied()
             let records = (expected?.records ?? 0).saturatingAdd(Int64(page.entries.count - tally.refused))

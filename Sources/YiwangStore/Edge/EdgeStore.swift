@@ -71,6 +71,7 @@ public final class EdgeStore: Sendable {
             try OutboxLedger.migrate(db, nowMs: EdgeWallClock().nowMs())
         }
         migrator.registerMigration("v4-conflict-retention") { db in try ConflictTable.createRetentionIndex(db) }
+        migrator.registerMigration("v5-replica-positions") { db in try ReplicaPositionTable.createTable(db) }
         return migrator
     }
 

@@ -45,9 +45,12 @@ extension BatchApplier {
         let version = change.version
         let nowMs = rules.nowMs
         let changesState = outcome.newState != nil
+        var detail = AuditDetail.appliedDetail(version, seq: change.seq, outcome: changesState ? "applied" : "obsolete")
+        // A relayed change's way to the hub (only then: a direct change's entry stays as it was).
+        if node == batch.node, let path = auditPath { detail.add("path", strings: path) }
         var link = try audit.append(
             db, atMs: nowMs, kind: "apply", node: version.origin, dataset: version.dataset, key: version.key,
-            detail: AuditDetail.appliedDetail(version, seq: change.seq, outcome: changesState ? "applied" : "obsolete"),
+            detail: detail,
             recordLink: links.auditLink(dataset: version.dataset, key: version.key),
             feed: changesState ? version : nil)
         if changesState { journalValueBytes += Int64(version.value?.utf8.count ?? 0) }

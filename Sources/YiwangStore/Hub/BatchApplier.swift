@@ -13,6 +13,11 @@ struct BatchApplier {
     var journalValueBytes: Int64 = 0
     /// The records' upsert, prepared once for the batch (`RecordTable.linkedWrite`).
     var recordWrite: BoundWrite?
+    /// The path a relayed batch came by, to the hub inclusive, for its `apply` entries; nil for a direct batch.
+    var auditPath: [String]? {
+        guard let relay = batch.relay else { return nil }
+        return relay.path + (rules.scope.hubID.map { [$0] } ?? [])
+    }
 
     init(
         batch: SyncBatch, policies: [String: MergePolicy], grants: Set<String>, nowMs: Int64, maxClockAheadMs: Int64,
@@ -44,7 +49,12 @@ struct BatchApplier {
             heldUsage: needs.countedNodes.isEmpty ? .none : try HeldChangeTable.usage(db, node: batch.node),
             lastRefusal: needs.lastRefusal ? try Self.lastRefusal(db, node: batch.node) : nil)
 
-        let plan = try BatchPlan(batch: batch, node: stored, rules: rules, prefetched: prefetched)
+        let relayed = try batch.relay.map { relay in
+            RelayedContact(
+                path: relay.path, receivedAtMs: relay.receivedAtMs,
+                relayClockOffsetMs: try relay.sender.map { try HubNodeRecord.bookkeeping(db, id: $0).reportClockOffsetMs } ?? 0)
+        }
+        let plan = try BatchPlan(batch: batch, node: stored, rules: rules, prefetched: prefetched, relay: relayed)
         if let skipped = plan.skipped { try record(skipped, node: plan.node.id, db) }
         try execute(plan.decisions, node: plan.node.id, links: &records, db)
         var outcome = BatchOutcome(

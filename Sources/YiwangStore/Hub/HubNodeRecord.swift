@@ -24,7 +24,7 @@ public struct HubNodeRecord: Sendable, Hashable {
     static let columns = """
         id, high_water, last_contact_ms, data_as_of_ms, backlog, oldest_pending_ms, clock_offset_ms, \
         changes_applied, conflicts, rejected_batches, rejected_changes, last_error, last_error_at_ms, \
-        quarantined, oldest_quarantined_ms
+        quarantined, oldest_quarantined_ms, relay_path, report_clock_offset_ms
         """
 
     /// Reads a stored row, clamping every number into its range (times into `Millis.wallRange`, the clock
@@ -49,6 +49,8 @@ public struct HubNodeRecord: Sendable, Hashable {
         node.lastErrorAtMs = Millis.clampWall(int("last_error_at_ms"))
         node.quarantined = count("quarantined")
         node.oldestQuarantinedMs = Millis.clampWall(int("oldest_quarantined_ms"))
+        node.reportClockOffsetMs = Millis.clampSpan(int("report_clock_offset_ms") ?? 0)
+        node.relayPath = Self.relayPath(stored: String.fromDatabaseValue(row["relay_path"] as DatabaseValue))
         bookkeeping = node
     }
 
@@ -62,7 +64,7 @@ public struct HubNodeRecord: Sendable, Hashable {
     }
 
     func save(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO nodes(\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO nodes(\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
         let node = bookkeeping
         try statement.execute(arguments: [
             node.id, Int64(clamping: node.highWater), node.lastContactMs, node.dataAsOfMs,
@@ -70,6 +72,21 @@ public struct HubNodeRecord: Sendable, Hashable {
             Int64(clamping: node.changesApplied), Int64(clamping: node.conflicts),
             Int64(clamping: node.rejectedBatches), Int64(clamping: node.rejectedChanges), node.lastError,
             node.lastErrorAtMs, Int64(clamping: node.quarantined), node.oldestQuarantinedMs,
+            node.relayPath.map(Self.storedText(relayPath:)), node.reportClockOffsetMs,
         ])
+    }
+
+    /// A relay path as the `relay_path` column holds it: the node ids joined by `,` (which no id contains).
+    static func storedText(relayPath path: [String]) -> String { path.joined(separator: ",") }
+
+    /// The column read back; nil when absent, or when it is not a path of 2 to `RelaySection.maxHops` valid
+    /// node ids (a row edited by hand reads as a direct node, never as a path the hub did not see).
+    static func relayPath(stored text: String?) -> [String]? {
+        guard let text else { return nil }
+        let hops = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard (2...RelaySection.maxHops).contains(hops.count),
+            hops.allSatisfy({ (try? Validation.nodeID($0)) != nil })
+        else { return nil }
+        return hops
     }
 }

@@ -82,6 +82,15 @@ enum HubSchema {
             // Digests only for changes no journal entry holds (refused, held back), within the retention.
             try SequenceDigestTable.migrateToRetainedRows(db)
         }
+        migrator.registerMigration("v10-node-relay-path") { db in
+            // The way a relayed node's last report came (README "Connectivity"), NULL for a direct node; and the
+            // offset of the clock a node reports in, by which the hub converts the receive times it relays.
+            try db.execute(
+                sql: """
+                    ALTER TABLE nodes ADD COLUMN relay_path TEXT;
+                    ALTER TABLE nodes ADD COLUMN report_clock_offset_ms INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 }
