@@ -69,17 +69,21 @@ public struct UplinkFailure: Sendable, Hashable, Error {
     }
 }
 
-/// An acknowledgement to record in the outbox: everything through `through` is held by the hub, `rejected`
-/// are quarantined with the hub's reasons, and `atMs` is the time of the answer.
+/// An acknowledgement to record in the outbox: everything through `through` is held by the parent, `rejected`
+/// are quarantined with the parent's reasons, and `atMs` is the time of the answer. `heldThrough` (nil: the
+/// same as `through`) is what the province holds when the parent is a relaying city: entries above it are
+/// acknowledged but never pruned.
 public struct AckRecord: Sendable, Hashable {
     public var through: UInt64
     public var rejected: [SyncAck.Rejection]
     public var atMs: Int64
+    public var heldThrough: UInt64?
 
-    public init(through: UInt64, rejected: [SyncAck.Rejection] = [], atMs: Int64) {
+    public init(through: UInt64, rejected: [SyncAck.Rejection] = [], atMs: Int64, heldThrough: UInt64? = nil) {
         self.through = through
         self.rejected = rejected
         self.atMs = atMs
+        self.heldThrough = heldThrough.map { min($0, through) }
     }
 }
 

@@ -18,6 +18,8 @@ public struct EdgeRoutes: Sendable {
     /// The node's upstreams, for the status; nil: the status shows none (the routes alone, in tests).
     let upstreams: Upstreams?
     let metrics = EdgeMetrics()
+    /// A relaying city's counties (`relay_listen`), for the status; nil otherwise.
+    var relay: RelayCounties?
 
     static let actorHeader = HTTPField.Name("X-Actor")!
 

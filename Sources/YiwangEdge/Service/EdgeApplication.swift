@@ -33,8 +33,11 @@ public enum EdgeApplication {
             urls: configuration.hubURLs, retryFirstMs: configuration.upstreamRetryFirstMs, wallClock: clock,
             logger: logger)
         let upstreamGrants = UpstreamGrantsTransport(upstreams: upstreams, configuration: configuration.transport.curl)
+        // A city serving counties: their credentials as last stored, refreshed with the grants.
+        let relay = configuration.relay.map { _ in RelayCounties(store: store, logger: logger) }
         let grantsService = GrantsService(
-            configuration: configuration, grants: grants, transport: grantsTransport ?? upstreamGrants, logger: logger)
+            configuration: configuration, grants: grants, transport: grantsTransport ?? upstreamGrants, relay: relay,
+            logger: logger)
         let status = UplinkStatus()
         let transport =
             transport ?? UpstreamSyncTransport(upstreams: upstreams, configuration: configuration.transport.curl)
@@ -53,9 +56,17 @@ public enum EdgeApplication {
                 UpstreamReturnService(
                     upstreams: upstreams, transport: upstreamGrants, nodeID: configuration.nodeID, logger: logger))
         }
-        let routes = EdgeRoutes(
+        var routes = EdgeRoutes(
             configuration: configuration, store: store, status: status, grants: grants, upstreams: upstreams,
             metricsText: metricsText)
+        routes.relay = relay
+        var relayServices: [any Service] = []
+        if let settings = configuration.relay, let relay {
+            let relayRoutes = RelayRoutes(
+                store: store, counties: relay, grants: grants, maxClockAheadMs: settings.maxClockAheadMs,
+                logger: logger)
+            relayServices = try RelayServer.services(relay: settings, routes: relayRoutes, logger: logger)
+        }
         let serverLogger = logger
         return Application(
             router: routes.router(),
@@ -65,8 +76,8 @@ public enum EdgeApplication {
             services: services + [
                 SystemdWatchdogService(notifier: notifier, component: "edge store", logger: logger) {
                     (try? await store.summary()) != nil
-                }
-            ],
+                },
+            ] + relayServices,
             onServerRunning: { channel in
                 let address = Self.address(channel, configuration)
                 serverLogger.info("listening", metadata: ["yiwang.address": .string(address)])
