@@ -16,7 +16,7 @@ import YiwangCore
             downlink: DownlinkStatus(cursor: 4, lag: nil, lastPullMs: nil, lastPullAgeMs: nil, lastError: nil))
         let bytes = try JSONCoding.encoder.encode(status)
         let object = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
-        #expect(object.count == 17, "every key, null when unknown")
+        #expect(object.count == 19, "every key, null when unknown")
         #expect(object["oldestPendingMs"] is NSNull && object["clock"] is NSNull && object["grants"] is NSNull)
         #expect(object["upstreams"] is NSNull)
         let downlink = try #require(object["downlink"] as? [String: Any])

@@ -53,6 +53,21 @@ public struct UpstreamGrantsTransport: GrantsTransport {
         return (response.status, response.body)
     }
 
+    /// A relaying city's subtree, from the upstream in use (the province, or the city's own fallback).
+    public func fetchRelaySubtree(node: String) async throws(YiwangError) -> (status: Int, body: [UInt8]) {
+        let index = upstreams.current.index
+        do {
+            let answer = try await transports[index].fetchRelaySubtree(node: node)
+            if UpstreamAnswer.isFailure(status: answer.status) {
+                upstreams.failed(index, "the upstream answered HTTP \(answer.status) to a subtree request")
+            }
+            return answer
+        } catch {
+            upstreams.failed(index, error.description)
+            throw error
+        }
+    }
+
     /// One grants request to upstream `index`, its outcome recorded: how the node tries its first choice
     /// again (a request every upstream serves, authenticated as this node, changing nothing).
     func tryUpstream(_ index: Int, node: String) async {
