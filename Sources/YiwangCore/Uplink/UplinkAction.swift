@@ -124,11 +124,15 @@ public struct UplinkReissue: Sendable, Hashable {
     /// The other refusals of the acknowledgement (quarantined as usual).
     public var others: [SyncAck.Rejection]
     public var atMs: Int64
+    /// What the province holds (the acknowledgement's `heldThrough`; nil from a hub reached directly): the
+    /// re-issue's acknowledgement must keep it, or a county behind a city would prune what only the city holds.
+    public var heldThrough: UInt64?
 
     public init(
         firstSeq: UInt64, reused: [UInt64], batchLastSeq: UInt64, hubHighWater: UInt64, others: [SyncAck.Rejection],
-        atMs: Int64
+        atMs: Int64, heldThrough: UInt64?
     ) {
+        self.heldThrough = heldThrough
         self.firstSeq = firstSeq
         self.reused = reused
         self.batchLastSeq = batchLastSeq

@@ -100,13 +100,19 @@ extension UplinkMachine {
         guard !reused.isEmpty else { return nil }
         return UplinkReissue(
             firstSeq: sent.firstSeq, reused: reused, batchLastSeq: min(last, ack.highWater),
-            hubHighWater: ack.highWater, others: kept.filter { $0.error != code }, atMs: nowMs)
+            hubHighWater: ack.highWater, others: kept.filter { $0.error != code }, atMs: nowMs,
+            heldThrough: ack.heldThrough)
     }
 
     /// The writes are re-issued: record what the hub is taken to hold and the other refusals.
     mutating func reissued(_ reissue: UplinkReissue, ackThrough: UInt64, message: String) -> [UplinkAction<Batch>] {
         phase = .recording(.reissued(ackThrough: ackThrough, message: message))
-        return [.recordAck(AckRecord(through: ackThrough, rejected: reissue.others, atMs: reissue.atMs))]
+        return [
+            .recordAck(
+                AckRecord(
+                    through: ackThrough, rejected: reissue.others, atMs: reissue.atMs,
+                    heldThrough: reissue.heldThrough))
+        ]
     }
 
     /// A whole batch refused (400/413): retry a few times, then halve it; a single change still refused is

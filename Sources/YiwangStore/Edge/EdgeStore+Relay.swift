@@ -169,7 +169,7 @@ extension EdgeStore {
                     let seq = UInt64(clamping: max(0, row["seq"] as Int64))
                     let kind: String = row["kind"]
                     let signature = (row["signature"] as Data?).map { [UInt8]($0) }
-                    if kind == "skip" {
+                    if kind == "skip" || kind == "refused" {  // "refused": rows stored before refusals were skips
                         return .init(seq: seq, change: nil, signature: nil, skipReason: row["reason"], cityRefusal: nil)
                     }
                     let change = Change(seq: seq, version: try RelayTables.version(from: row, origin: origin))

@@ -116,10 +116,13 @@ enum RelayTables {
             seq = change.seq
             version = change.version
         case .refused(let change, let error):
+            // Forwarded as a skip mark, never as content: what the city refused may name another origin, or hold
+            // bytes the columns cannot keep exactly, and relaying it re-labelled as the county's would let a
+            // county write through its city what the hub would refuse from it. The hub records the refusal and
+            // its high water passes the sequence, as the county's quarantine of it expects.
             seq = change.seq
-            version = change.version
-            kind = "refused"
-            reason = "\(error.code.rawValue): \(error.message)"
+            kind = "skip"
+            reason = "refused by the relay: \(error.code.rawValue): \(error.message)"
         case .skip(let skipped, let why):
             seq = skipped
             kind = "skip"
