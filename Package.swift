@@ -161,6 +161,7 @@ let package = Package(
         .testTarget(
             name: "YiwangEdgeTests",
             dependencies: ["YiwangCore", "YiwangAPI", "YiwangStore", "YiwangEdge", "YiwangHTTP", "YiwangTesting",
+                           "YiwangChaos",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),

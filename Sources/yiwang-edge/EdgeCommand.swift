@@ -28,7 +28,9 @@ struct EdgeCommand: AsyncParsableCommand {
 
     // The configuration flags: help from the key table, applied by its reader (`ConfigFlags.given`).
     @Option(help: ArgumentHelp(EdgeConfiguration.help("node_id"))) var nodeId: String?
-    @Option(help: ArgumentHelp(EdgeConfiguration.help("hub"))) var hub: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("hub") + " Repeat for a list: the flags replace the file's list."))
+    var hub: [String] = []
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("upstream_retry_first"))) var upstreamRetryFirst: String?
     @Option(help: ArgumentHelp(EdgeConfiguration.help("listen"))) var listen: String?
     @Option(help: ArgumentHelp(EdgeConfiguration.help("data_dir"))) var dataDir: String?
     @Option(help: ArgumentHelp(EdgeConfiguration.help("datasets"))) var datasets: String?
@@ -73,7 +75,7 @@ struct EdgeCommand: AsyncParsableCommand {
         }
         if checkConfig {
             print(
-                "yiwang-edge: configuration ok: node \(settings.nodeID), hub \(settings.hubURL), "
+                "yiwang-edge: configuration ok: node \(settings.nodeID), hub \(settings.hubURLs.joined(separator: " then ")), "
                     + "datasets \(settings.datasets?.joined(separator: ",") ?? "as the province grants"), "
                     + "data in \(settings.dataDirectory)")
             return

@@ -37,6 +37,7 @@ struct NodeCommand: ParsableCommand {
                 print("datasets        \(policies.isEmpty ? "none yet" : policies.joined(separator: ", ")), from \(grants.basis)")
                 for note in grants.notes { print("                \(note)") }
             }
+            if let upstreams = s.upstreams { printUpstreams(upstreams) }
             if let downlink = s.downlink {
                 let lag = downlink.lag.map { ", \($0) behind the hub's feed" } ?? ""
                 print("downlink        cursor \(downlink.cursor)\(lag)")
@@ -47,6 +48,23 @@ struct NodeCommand: ParsableCommand {
             if let clock = s.clock { print("clock           \(clock)") }
             if let error = s.lastError { print("last error      \(error)") }
         }
+    }
+}
+
+/// The node's upstreams, one line each: `* ` marks the one in use.
+func printUpstreams(_ upstreams: UpstreamsStatus) {
+    let of = upstreams.list.count
+    let first = upstreams.inUse == 0 ? "its first choice" : "choice \(upstreams.inUse + 1) of \(of)"
+    let retry = upstreams.firstChoiceTryInMs.map { ", first choice tried again in \(AgeFormat.short(ms: $0))" } ?? ""
+    print("upstream        \(upstreams.url) (\(first)\(retry))")
+    guard of > 1 || upstreams.list.first?.lastError != nil else { return }
+    for (index, upstream) in upstreams.list.enumerated() {
+        var line = "  \(upstream.inUse ? "*" : " ") \(index + 1). \(upstream.url)  id \(upstream.id ?? "not heard from")"
+        line += upstream.feedPosition.map { ", feed position \($0)" } ?? ", no feed position (snapshot first)"
+        if let error = upstream.lastError {
+            line += ", last error \(upstream.lastErrorAgeMs.map { AgeFormat.short(ms: $0) + " ago" } ?? ""): \(error)"
+        }
+        print(line)
     }
 }
 

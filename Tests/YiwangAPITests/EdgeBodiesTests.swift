@@ -16,10 +16,36 @@ import YiwangCore
             downlink: DownlinkStatus(cursor: 4, lag: nil, lastPullMs: nil, lastPullAgeMs: nil, lastError: nil))
         let bytes = try JSONCoding.encoder.encode(status)
         let object = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
-        #expect(object.count == 16, "every key, null when unknown")
+        #expect(object.count == 19, "every key, null when unknown")
         #expect(object["oldestPendingMs"] is NSNull && object["clock"] is NSNull && object["grants"] is NSNull)
+        #expect(object["upstreams"] is NSNull)
         let downlink = try #require(object["downlink"] as? [String: Any])
         #expect(downlink.count == 6 && downlink["lag"] is NSNull && downlink["snapshot"] is NSNull)
+        #expect(try JSONCoding.decoder.decode(EdgeStatus.self, from: bytes) == status)
+    }
+
+    @Test func upstreamsWriteEveryKeyAndReadBack() throws {
+        let upstreams = UpstreamsStatus(
+            inUse: 1, url: "https://hub", firstChoiceTryInMs: 0,
+            list: [
+                .init(
+                    url: "https://city", id: nil, inUse: false, feedPosition: nil, lastError: Self.hostile,
+                    lastErrorAgeMs: .max, lastAnswerAgeMs: nil),
+                .init(
+                    url: "https://hub", id: "430000", inUse: true, feedPosition: .max, lastError: nil,
+                    lastErrorAgeMs: nil, lastAnswerAgeMs: 0),
+            ])
+        var status = EdgeStatus(
+            nodeId: "430100", datasets: [], backlog: 0, oldestPendingMs: nil, oldestPendingAgeMs: nil, lastSyncMs: nil,
+            hubReachable: nil, lastError: nil, quarantined: 0, highestSeq: 0, ackedThrough: 0, hubClockOffsetMs: nil,
+            downlink: nil)
+        status.upstreams = upstreams
+        let bytes = try JSONCoding.encoder.encode(status)
+        let object = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+        let written = try #require(object["upstreams"] as? [String: Any])
+        #expect(written.count == 4 && written["inUse"] as? Int == 1)
+        let list = try #require(written["list"] as? [[String: Any]])
+        #expect(list.count == 2 && list.allSatisfy { $0.count == 7 } && list[0]["id"] is NSNull)
         #expect(try JSONCoding.decoder.decode(EdgeStatus.self, from: bytes) == status)
     }
 

@@ -140,6 +140,10 @@ import YiwangTesting
                             response.headers[ProtocolHeaderMiddleware<HubRequestContext>.headerName]
                                 == ProtocolVersion.current.description,
                             "\(route) as \(spelling.name) by \(caller): every answer names the hub's protocol")
+                        #expect(
+                            response.headers[ProtocolHeaderMiddleware<HubRequestContext>.upstreamHeaderName]
+                                == hub.topology.hub.id,
+                            "\(route) as \(spelling.name) by \(caller): every answer names the hub as an upstream")
                         if method == .post, response.status != .ok {
                             let after = try await Self.snapshot(hub)
                             #expect(after == before, "refused \(spelling.path) by \(caller) changed the hub")

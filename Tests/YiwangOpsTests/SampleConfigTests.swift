@@ -75,7 +75,9 @@ import YiwangTesting
         #expect("\(hub["allow_plain_http"] ?? false)" == "false", "hub.yaml allows plain HTTP")
         for file in ["edge-city.yaml", "edge-county.yaml"] {
             let edge = try DaemonSupport.loadConfigFile(Ops.path("config/\(file)"))
-            #expect((edge["hub"] as? String)?.hasPrefix("https://") == true, "\(file): \(edge["hub"] ?? "-")")
+            let upstreams = (edge["hub"] as? [String]) ?? [(edge["hub"] as? String) ?? ""]
+            #expect(
+                !upstreams.isEmpty && upstreams.allSatisfy { $0.hasPrefix("https://") }, "\(file): \(edge["hub"] ?? "-")")
             let edgeListen = try #require(edge["listen"] as? String)
             let edgeColon = try #require(edgeListen.lastIndex(of: ":"))
             let edgeHost = String(edgeListen[..<edgeColon])

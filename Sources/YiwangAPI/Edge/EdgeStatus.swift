@@ -20,6 +20,8 @@ public struct EdgeStatus: Codable, Sendable, Hashable {
     public var clock: String?
     /// Where `datasets` and the merge policies come from (see `GrantsStatus`).
     public var grants: GrantsStatus?
+    /// The node's upstreams: the one in use, the list, the last error of each (see `UpstreamsStatus`).
+    public var upstreams: UpstreamsStatus?
     /// What the province holds of this node's outbox: `ackedThrough` from a hub; from a relaying city, what the
     /// city last heard from the province (entries above it are kept, acknowledged or not).
     public var heldThrough: UInt64 = 0
@@ -53,7 +55,7 @@ public struct EdgeStatus: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case nodeId, datasets, backlog, oldestPendingMs, oldestPendingAgeMs, lastSyncMs, hubReachable, lastError
         case quarantined, highestSeq, ackedThrough, hubClockOffsetMs, downlink, oldestQuarantinedAgeMs, clock
-        case grants, heldThrough, relay
+        case grants, heldThrough, relay, upstreams
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -76,6 +78,7 @@ public struct EdgeStatus: Codable, Sendable, Hashable {
         try c.encode(grants, forKey: .grants)
         try c.encode(heldThrough, forKey: .heldThrough)
         try c.encode(relay, forKey: .relay)
+        try c.encode(upstreams, forKey: .upstreams)
     }
 }
 

@@ -6,7 +6,16 @@ extension EdgeConfiguration {
     /// `config/edge-city.yaml` and `config/edge-county.yaml` (a test keeps the two in step).
     public static let keys: [ConfigKey<EdgeConfiguration>] = [
         .text("node_id", doc: "This node's id (region code, [0-9A-Za-z._-]{1,64}).") { $0.nodeID = $1 },
-        .text("hub", .url, doc: "The hub's base URL, e.g. https://hub.example.gov:7400.") { $0.hubURL = $1 },
+        ConfigKey(
+            "hub", .list,
+            doc: "The upstream's base URL, e.g. https://hub.example.gov:7400; or several, tried in order (a YAML "
+                + "list, --hub repeated, or separated by spaces): the city first, then the province."
+        ) { (settings, input) throws(ConfigProblem) in settings.hubURLs = try input.upstreamURLs() },
+        .duration(
+            "upstream_retry_first",
+            doc: "While not on the first upstream of hub, how often it is tried again (the node returns as soon as "
+                + "it answers). Default 30s."
+        ) { $0.upstreamRetryFirstMs = $1 },
         ConfigKey(
             "listen", .listen,
             doc: "Address of the local HTTP API, HOST:PORT (port 0 picks a free port; an empty host is 127.0.0.1). "
@@ -120,5 +129,17 @@ extension EdgeConfiguration {
     public static func help(_ name: String) -> String {
         guard let key = reader.key(named: name) else { preconditionFailure("no edge configuration key \(name)") }
         return key.help
+    }
+}
+
+extension ConfigInput {
+    /// The `hub` key: a YAML list of URLs, or text holding one or several separated by whitespace (a URL
+    /// has none; repeated `--hub` flags arrive one per line). Each URL is checked by `validate`, with its index.
+    func upstreamURLs() throws(ConfigProblem) -> [String] {
+        switch value {
+        case .list(let items): return items
+        case .scalar(let text): return text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        case .mapping: throw ConfigProblem("expected a URL or a list of URLs")
+        }
     }
 }

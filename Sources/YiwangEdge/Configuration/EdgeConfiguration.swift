@@ -52,8 +52,16 @@ public struct EdgeConfiguration: Sendable, Hashable {
     }
 
     public var nodeID: String
-    /// The hub's base URL, e.g. `http://hub.province.gov:8443`.
-    public var hubURL: String
+    /// The upstreams' base URLs in order of preference (`hub`: its city, then the province), e.g.
+    /// `["https://city.example.gov:7500", "https://hub.province.gov:7400"]`; `UpstreamChoice` picks one.
+    public var hubURLs: [String]
+    /// The first choice; setting it makes the list that one URL (a node with one upstream).
+    public var hubURL: String {
+        get { hubURLs.first ?? "" }
+        set { hubURLs = newValue.isEmpty ? [] : [newValue] }
+    }
+    /// Off the first choice, how often it is tried again, in milliseconds (`upstream_retry_first`).
+    public var upstreamRetryFirstMs: Int64 = 30_000
     public var listenHost: String = "127.0.0.1"
     /// 0 picks a free port (logged with the "listening" line).
     public var listenPort: Int = 0
@@ -100,7 +108,7 @@ public struct EdgeConfiguration: Sendable, Hashable {
 
     public init(nodeID: String, hubURL: String, dataDirectory: String, datasets: [String]? = nil) {
         self.nodeID = nodeID
-        self.hubURL = hubURL
+        self.hubURLs = hubURL.isEmpty ? [] : [hubURL]
         self.dataDirectory = dataDirectory
         self.datasets = datasets
     }
@@ -112,10 +120,18 @@ public struct EdgeConfiguration: Sendable, Hashable {
         }
         guard !nodeID.isEmpty else { throw bad("node_id", "required: this node's id") }
         do { try Validation.nodeID(nodeID, field: "node_id") } catch { throw bad("node_id", error.message) }
-        guard !hubURL.isEmpty else { throw bad("hub", "required: the hub's base URL") }
-        guard hubURL.hasPrefix("http://") || hubURL.hasPrefix("https://") else {
-            throw bad("hub", "must be an http:// or https:// URL")
+        guard !hubURLs.isEmpty else { throw bad("hub", "required: the hub's base URL (or a list of upstreams)") }
+        guard hubURLs.count <= Self.maxUpstreams else {
+            throw bad("hub", "lists \(hubURLs.count) upstreams; at most \(Self.maxUpstreams)")
         }
+        for (index, url) in hubURLs.enumerated() {
+            let key = "hub[\(index)] (--hub)"
+            if let problem = UpstreamURL.problem(url) { throw .invalidConfig(file: file, key: key, problem) }
+            if let earlier = hubURLs[..<index].firstIndex(where: { UpstreamURL.same($0, url) }) {
+                throw .invalidConfig(file: file, key: key, "the same upstream as hub[\(earlier)]")
+            }
+        }
+        guard upstreamRetryFirstMs >= 100 else { throw bad("upstream_retry_first", "must be at least 100ms") }
         guard !dataDirectory.isEmpty else { throw bad("data_dir", "required: the node's data directory") }
         guard (0...65535).contains(listenPort) else { throw bad("listen", "port must be 0 to 65535") }
         // Blame rests on X-Actor: off loopback, only applications holding a credential may write, as their actors.
@@ -173,8 +189,9 @@ public struct EdgeConfiguration: Sendable, Hashable {
         }
     }
 
-    /// The hub's sync endpoint.
-    public var syncURL: String {
-        (hubURL.hasSuffix("/") ? String(hubURL.dropLast()) : hubURL) + "/v1/sync"
-    }
+    /// Most upstreams a node lists.
+    public static let maxUpstreams = 16
+
+    /// The first choice's sync endpoint.
+    public var syncURL: String { UpstreamURL.endpoint(hubURL, "/v1/sync") }
 }

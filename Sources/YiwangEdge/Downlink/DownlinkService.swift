@@ -21,7 +21,10 @@ public final class DownlinkService: Service, Sendable {
 
     let nodeID: String
     let store: EdgeStore
-    let transport: any DownlinkTransport
+    /// One transport per upstream, in the order of `upstreams` (one alone without it).
+    let transports: [any DownlinkTransport]
+    /// The node's upstreams; nil: the one transport, positions not kept per upstream (tests of the downlink).
+    let upstreams: Upstreams?
     let settings: Settings
     let backoff: Backoff
     let logger: Logger
@@ -32,14 +35,26 @@ public final class DownlinkService: Service, Sendable {
     /// Feed pages refused since start (a cursor moving back or past the head without the hub's reset).
     let refusedPages = Atomic<Int>(0)
 
-    public init(
+    public convenience init(
         configuration: EdgeConfiguration, store: EdgeStore, transport: any DownlinkTransport,
         settings: Settings = Settings(), grants: ProvinceGrants? = nil, logger: Logger
     ) {
+        self.init(
+            configuration: configuration, store: store, upstreams: nil, transports: [transport], settings: settings,
+            grants: grants, logger: logger)
+    }
+
+    /// The downlink over the node's upstreams: `transports[i]` reaches `upstreams.urls[i]`.
+    public init(
+        configuration: EdgeConfiguration, store: EdgeStore, upstreams: Upstreams?, transports: [any DownlinkTransport],
+        settings: Settings = Settings(), grants: ProvinceGrants? = nil, logger: Logger
+    ) {
+        precondition(!transports.isEmpty && (upstreams == nil || upstreams?.urls.count == transports.count))
         self.nodeID = configuration.nodeID
         self.grants = grants
         self.store = store
-        self.transport = transport
+        self.transports = transports
+        self.upstreams = upstreams
         self.settings = settings
         self.backoff = Backoff(baseMs: configuration.uplink.backoffBaseMs, capMs: configuration.uplink.backoffCapMs)
         var logger = logger
@@ -48,9 +63,7 @@ public final class DownlinkService: Service, Sendable {
     }
 
     /// The hub's feed URL for a node whose hub base URL is `hubURL`.
-    public static func changesURL(hubURL: String) -> String {
-        (hubURL.hasSuffix("/") ? String(hubURL.dropLast()) : hubURL) + "/v1/changes"
-    }
+    public static func changesURL(hubURL: String) -> String { UpstreamURL.endpoint(hubURL, "/v1/changes") }
 
     public func run() async throws {
         logger.info("downlink started")
@@ -96,15 +109,23 @@ public final class DownlinkService: Service, Sendable {
     /// One pull and its application; returns whether the hub has more, or nil when shutting down. At cursor 0
     /// with no snapshot finished since the last resync, the pull is a snapshot page (`snapshotStep`).
     func pullOnce(wait: Bool) async throws -> Bool? {
+        guard let target = try await selectUpstream() else {
+            return Task.isShuttingDownGracefully || Task.isCancelled ? nil : true  // else: restarted, pull again
+        }
         if try await store.needsSnapshot() {
-            switch try await snapshotStep() {
+            switch try await snapshotStep(from: target) {
             case .pulled: return true
             case .shutdown: return nil
             case .unsupported: break  // an older hub: this same pull goes to its feed from 0
             }
         }
         let since = try await store.downlinkCursor()
-        guard let response = try await fetch(since: since, wait: wait ? settings.waitSeconds : 0) else { return nil }
+        guard let response = try await fetch(since: since, wait: wait ? settings.waitSeconds : 0, from: target)
+        else { return nil }
+        guard response.cursor != nil || !response.body.isEmpty || response.status != 200 else { return true }  // restarted
+        guard try accept(status: response.status, upstreamHeader: response.upstreamHeader, from: target) else {
+            return true
+        }
         if response.status == 410 {
             // The hub compacted its feed past this node's cursor: only a snapshot brings it up to date.
             logger.notice(
@@ -117,7 +138,6 @@ public final class DownlinkService: Service, Sendable {
             let reason = UplinkService.reason(status: response.status, body: response.body)
             throw YiwangError.unavailable("the hub answered \(response.status) to a pull: \(reason)")
         }
-        if response.cursor == nil && response.body.isEmpty { return true }  // a resync rang: pull again from 0
         guard let cursor = response.cursor else {
             throw YiwangError.transport("the hub's feed answer has no X-Yiwang-Cursor header")
         }
@@ -144,7 +164,7 @@ public final class DownlinkService: Service, Sendable {
         }
         guard
             let applied = try await store.applyDownlink(
-                versions, from: since, to: cursor, head: response.head ?? cursor)
+                versions, from: since, to: cursor, head: response.head ?? cursor, upstream: target.id)
         else {
             logger.notice("downlink cursor moved during a pull (resync); pulling again")
             return true
@@ -171,9 +191,12 @@ public final class DownlinkService: Service, Sendable {
     /// from 0. Any other 404 or error is thrown: the run loop retries it with backoff and the status shows it,
     /// the snapshot still to do. A refused position (400, 410: a restored or compacted hub) starts the snapshot
     /// again.
-    func snapshotStep() async throws -> SnapshotStep {
+    func snapshotStep(from target: UpstreamTarget = .only) async throws -> SnapshotStep {
         let progress = try await store.snapshotProgress()
-        guard let response = try await fetchSnapshot(progress) else { return .shutdown }
+        guard let response = try await fetchSnapshot(progress, from: target) else { return .shutdown }
+        guard try accept(status: response.status, upstreamHeader: response.upstreamHeader, from: target) else {
+            return .pulled
+        }
         switch response.status {
         case 200: break
         case 404 where response.isNoRoute:
@@ -208,7 +231,7 @@ public final class DownlinkService: Service, Sendable {
                 message: "the hub's snapshot carries dataset(s) [\(unknown.joined(separator: ", "))] that its grants "
                     + "for this node give no policy; asking for the grants again")
         }
-        guard let applied = try await store.applySnapshotPage(page, expected: progress)
+        guard let applied = try await store.applySnapshotPage(page, expected: progress, upstream: target.id)
         else {
             logger.notice("snapshot progress moved during a page (resync); pulling again")
             return .pulled
@@ -242,7 +265,10 @@ public final class DownlinkService: Service, Sendable {
     }
 
     /// One snapshot page, abandoned (nil) if a graceful shutdown starts meanwhile.
-    private func fetchSnapshot(_ progress: SnapshotProgress?) async throws(YiwangError) -> SnapshotResponse? {
+    private func fetchSnapshot(_ progress: SnapshotProgress?, from target: UpstreamTarget)
+        async throws(YiwangError) -> SnapshotResponse?
+    {
+        let transport = transports[target.index]
         let once = ResumeOnce()
         let outcome = await withGracefulShutdownHandler {
             await withCheckedContinuation { continuation in
@@ -255,24 +281,32 @@ public final class DownlinkService: Service, Sendable {
             once.resume(.shutdown)
         }
         switch outcome {
-        case .snapshot(let result): return try result.get()
+        case .snapshot(let result): return try noteFailure(of: target, result)
         case .answer, .restart, .shutdown: return nil
         }
     }
 
     /// The pull, abandoned (nil) if a graceful shutdown starts while the hub holds it open, or restarted
     /// (an empty answer at the old cursor, which the cursor check then discards) when a resync rings.
-    private func fetch(since: Int64, wait: Int) async throws(YiwangError) -> FeedResponse? {
+    func fetch(since: Int64, wait: Int, from target: UpstreamTarget, limit: Int? = nil)
+        async throws(YiwangError) -> FeedResponse?
+    {
+        let limit = limit ?? settings.pageLimit
+        let transport = transports[target.index]
         let once = ResumeOnce()
         let bell = store.downlinkBell
+        let moved = upstreams?.changed
         let outcome = await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     if await bell.wait(timeoutMs: Int64(wait + 60) * 1000) { once.resume(.restart) }
                 }
+                if let moved {  // the node moved to another upstream: this one's poll is no longer wanted
+                    group.addTask { if await moved.wait(timeoutMs: Int64(wait + 60) * 1000) { once.resume(.restart) } }
+                }
                 let outcome = await withCheckedContinuation { continuation in
                     once.install(continuation)
-                    transport.fetchChanges(node: nodeID, since: since, limit: settings.pageLimit, waitSeconds: wait) {
+                    transport.fetchChanges(node: nodeID, since: since, limit: limit, waitSeconds: wait) {
                         once.resume(.answer($0))
                     }
                 }
@@ -283,7 +317,7 @@ public final class DownlinkService: Service, Sendable {
             once.resume(.shutdown)
         }
         switch outcome {
-        case .answer(let result): return try result.get()
+        case .answer(let result): return try noteFailure(of: target, result)
         case .restart: return FeedResponse(status: 200, body: [], cursor: nil, more: true, head: nil)
         case .shutdown, .snapshot: return nil
         }

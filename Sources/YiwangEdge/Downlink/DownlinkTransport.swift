@@ -15,14 +15,20 @@ public struct FeedResponse: Sendable {
     public var head: Int64?
     /// `X-Yiwang-Reset: 1`: the hub served from the start of its feed (the only case a cursor may go back).
     public var reset: Bool
+    /// `X-Yiwang-Upstream` as sent (unchecked): the upstream whose feed `cursor` counts in.
+    public var upstreamHeader: String?
 
-    public init(status: Int, body: [UInt8], cursor: Int64?, more: Bool, head: Int64?, reset: Bool = false) {
+    public init(
+        status: Int, body: [UInt8], cursor: Int64?, more: Bool, head: Int64?, reset: Bool = false,
+        upstreamHeader: String? = nil
+    ) {
         self.status = status
         self.body = body
         self.cursor = cursor
         self.more = more
         self.head = head
         self.reset = reset
+        self.upstreamHeader = upstreamHeader
     }
 }
 
@@ -30,10 +36,13 @@ public struct FeedResponse: Sendable {
 public struct SnapshotResponse: Sendable {
     public var status: Int
     public var body: [UInt8]
+    /// `X-Yiwang-Upstream` as sent (unchecked): the upstream whose feed the snapshot's position counts in.
+    public var upstreamHeader: String?
 
-    public init(status: Int, body: [UInt8]) {
+    public init(status: Int, body: [UInt8], upstreamHeader: String? = nil) {
         self.status = status
         self.body = body
+        self.upstreamHeader = upstreamHeader
     }
 
     /// The body an older hub, which has no `/v1/snapshot` route, answers with its 404.
@@ -102,7 +111,8 @@ public struct CurlDownlinkTransport: DownlinkTransport {
                 let response = try client.sendBlocking(
                     method: "GET", url: url,
                     headers: [("X-Yiwang-Node", node), (ProtocolVersion.header, ProtocolVersion.current.description)])
-                return SnapshotResponse(status: response.status, body: response.body)
+                return SnapshotResponse(
+                    status: response.status, body: response.body, upstreamHeader: response.header(UpstreamAnswer.header))
             }
             completion(result)
         }
@@ -126,7 +136,8 @@ public struct CurlDownlinkTransport: DownlinkTransport {
                     cursor: response.header("X-Yiwang-Cursor").flatMap { Int64($0) },
                     more: response.header("X-Yiwang-More") == "1",
                     head: response.header("X-Yiwang-Head").flatMap { Int64($0) },
-                    reset: response.header("X-Yiwang-Reset") == "1")
+                    reset: response.header("X-Yiwang-Reset") == "1",
+                    upstreamHeader: response.header(UpstreamAnswer.header))
             }
             completion(result)
         }

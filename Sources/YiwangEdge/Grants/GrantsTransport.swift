@@ -40,15 +40,18 @@ public struct CurlGrantsTransport: GrantsTransport {
     }
 
     /// The hub's grants URL for a node whose hub base URL is `hubURL`.
-    public static func grantsURL(hubURL: String) -> String {
-        (hubURL.hasSuffix("/") ? String(hubURL.dropLast()) : hubURL) + "/v1/grants"
-    }
+    public static func grantsURL(hubURL: String) -> String { UpstreamURL.endpoint(hubURL, "/v1/grants") }
 
     public func fetchGrants(node: String) async throws(YiwangError) -> (status: Int, body: [UInt8]) {
-        let response = try await client.send(
+        let response = try await fetch(node: node)
+        return (response.status, response.body)
+    }
+
+    /// The hub's whole answer (headers too: `X-Yiwang-Upstream`).
+    func fetch(node: String) async throws(YiwangError) -> CurlHTTPClient.Response {
+        try await client.send(
             method: "GET", url: url,
             headers: [("X-Yiwang-Node", node), (ProtocolVersion.header, ProtocolVersion.current.description)])
-        return (response.status, response.body)
     }
 }
 

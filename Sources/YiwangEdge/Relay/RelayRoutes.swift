@@ -33,7 +33,7 @@ public struct RelayRoutes: Sendable {
 
     public func router() -> Router<RelayRequestContext> {
         let router = Router(context: RelayRequestContext.self)
-        router.middlewares.add(ProtocolHeaderMiddleware())
+        router.middlewares.add(ProtocolHeaderMiddleware(upstreamID: store.nodeID))  // counties key their position by it
         router.middlewares.add(YiwangErrorMiddleware())
         func group(_ access: RelayAccess) -> RouterGroup<RelayRequestContext> {
             router.group().add(middleware: RelayAccessMiddleware(access: access, counties: counties, store: store))

@@ -36,6 +36,7 @@ extension EdgeRoutes {
         let now = store.nowMs()  // the hub's time, as the commit times are
         let clockNote = store.referenceClock?.skewMs.flatMap { ClockReference.skewDescription($0) }
         let grants = self.grants.snapshot
+        let downlink = try await store.downlinkSummary()
         var status = EdgeStatus(
             nodeId: store.nodeID, datasets: grants.plan.datasets, backlog: summary.backlog,
             oldestPendingMs: summary.oldestPendingMs,
@@ -44,7 +45,8 @@ extension EdgeRoutes {
             lastError: uplink.lastError ?? summary.lastError ?? clockNote, quarantined: summary.quarantined,
             highestSeq: summary.highestSeq, ackedThrough: summary.ackedThrough,
             hubClockOffsetMs: uplink.hubClockOffsetMs,
-            downlink: DownlinkStatus(try await store.downlinkSummary(), nowMs: now))
+            downlink: DownlinkStatus(downlink, nowMs: now))
+        status.upstreams = upstreams.map { UpstreamsStatus($0.snapshot, downlink: downlink, nowMs: now) }
         status.oldestQuarantinedAgeMs = summary.oldestQuarantinedMs.map { max(0, now.saturatingSubtract($0)) }
         status.clock = clockNote
         status.grants = GrantsStatus(grants, nowMs: now)

@@ -15,6 +15,8 @@ public struct EdgeRoutes: Sendable {
     let metricsText: @Sendable () -> [UInt8]
     /// Which datasets take writes (`DatasetPlan.admit`), as the province's grants say.
     let grants: ProvinceGrants
+    /// The node's upstreams, for the status; nil: the status shows none (the routes alone, in tests).
+    let upstreams: Upstreams?
     let metrics = EdgeMetrics()
     /// A relaying city's counties (`relay_listen`), for the status; nil otherwise.
     var relay: RelayCounties?
@@ -26,9 +28,10 @@ public struct EdgeRoutes: Sendable {
     ///   - metricsText: renders `GET /metrics` (the Prometheus registry the executable bootstrapped).
     public init(
         configuration: EdgeConfiguration, store: EdgeStore, status: UplinkStatus, grants: ProvinceGrants? = nil,
-        metricsText: @escaping @Sendable () -> [UInt8] = { [] }
+        upstreams: Upstreams? = nil, metricsText: @escaping @Sendable () -> [UInt8] = { [] }
     ) {
         self.configuration = configuration
+        self.upstreams = upstreams
         self.store = store
         self.status = status
         self.grants =

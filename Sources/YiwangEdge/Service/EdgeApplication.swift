@@ -28,28 +28,37 @@ public enum EdgeApplication {
         if let saved = try store.savedClockReference(bootID: SystemElapsedClock.bootID) { clock.restore(saved) }
         // The province's datasets and policies: the stored copy now, the hub's answer as soon as it comes.
         let grants = ProvinceGrants(configuration: configuration, store: store, logger: logger)
+        // One choice of upstream for the uplink, the downlink and the grants (`Upstreams`).
+        let upstreams = Upstreams(
+            urls: configuration.hubURLs, retryFirstMs: configuration.upstreamRetryFirstMs, wallClock: clock,
+            logger: logger)
+        let upstreamGrants = UpstreamGrantsTransport(upstreams: upstreams, configuration: configuration.transport.curl)
         // A city serving counties: their credentials as last stored, refreshed with the grants.
         let relay = configuration.relay.map { _ in RelayCounties(store: store, logger: logger) }
         let grantsService = GrantsService(
-            configuration: configuration, grants: grants,
-            transport: grantsTransport
-                ?? CurlGrantsTransport(
-                    url: CurlGrantsTransport.grantsURL(hubURL: configuration.hubURL),
-                    configuration: configuration.transport.curl),
-            relay: relay, logger: logger)
+            configuration: configuration, grants: grants, transport: grantsTransport ?? upstreamGrants, relay: relay,
+            logger: logger)
         let status = UplinkStatus()
         let transport =
-            transport ?? CurlSyncTransport(url: configuration.syncURL, configuration: configuration.transport.curl)
+            transport ?? UpstreamSyncTransport(upstreams: upstreams, configuration: configuration.transport.curl)
         let uplink = UplinkService(
             configuration: configuration, store: store, transport: transport, status: status, logger: logger)
         let downlink = DownlinkService(
-            configuration: configuration, store: store,
-            transport: CurlDownlinkTransport(
-                url: DownlinkService.changesURL(hubURL: configuration.hubURL),
-                configuration: configuration.transport.downlinkCurl),
+            configuration: configuration, store: store, upstreams: upstreams,
+            transports: configuration.hubURLs.map {
+                CurlDownlinkTransport(
+                    url: DownlinkService.changesURL(hubURL: $0), configuration: configuration.transport.downlinkCurl)
+            },
             grants: grants, logger: logger)
+        var services: [any Service] = [uplink, grantsService, downlink]
+        if upstreams.urls.count > 1 {
+            services.append(
+                UpstreamReturnService(
+                    upstreams: upstreams, transport: upstreamGrants, nodeID: configuration.nodeID, logger: logger))
+        }
         var routes = EdgeRoutes(
-            configuration: configuration, store: store, status: status, grants: grants, metricsText: metricsText)
+            configuration: configuration, store: store, status: status, grants: grants, upstreams: upstreams,
+            metricsText: metricsText)
         routes.relay = relay
         var relayServices: [any Service] = []
         if let settings = configuration.relay, let relay {
@@ -64,8 +73,7 @@ public enum EdgeApplication {
             configuration: .init(
                 address: .hostname(configuration.listenHost, port: configuration.listenPort),
                 serverName: "yiwang-edge"),
-            services: [
-                uplink, grantsService, downlink,
+            services: services + [
                 SystemdWatchdogService(notifier: notifier, component: "edge store", logger: logger) {
                     (try? await store.summary()) != nil
                 },

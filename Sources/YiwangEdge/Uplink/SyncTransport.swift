@@ -22,6 +22,12 @@ public struct CurlSyncTransport: SyncTransport {
     }
 
     public func postBatch(_ body: [UInt8], node: String) async throws(YiwangError) -> (status: Int, body: [UInt8]) {
+        let response = try await post(body, node: node)
+        return (response.status, response.body)
+    }
+
+    /// The hub's whole answer (headers too: `X-Yiwang-Upstream`), or the protocol mismatch it tells of.
+    func post(_ body: [UInt8], node: String) async throws(YiwangError) -> CurlHTTPClient.Response {
         let response = try await client.send(
             method: "POST", url: url,
             headers: [
@@ -30,7 +36,7 @@ public struct CurlSyncTransport: SyncTransport {
             ],
             body: body)
         if response.status == 400, let mismatch = Self.mismatch(response, url: url, sent: body) { throw mismatch }
-        return (response.status, response.body)
+        return response
     }
 
     /// The protocol mismatch a 400 answer tells of, for the version the batch was written in.

@@ -20,7 +20,8 @@ public enum HubRoutes {
     /// would have no role, and `HubRouteAccessTests` fails for it.
     public static func router(hub: ProvinceHub) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
-        router.middlewares.add(ProtocolHeaderMiddleware())  // outermost: on every answer, errors and 404s too
+        // Outermost: on every answer, errors and 404s too; names this hub (X-Yiwang-Upstream) to its nodes.
+        router.middlewares.add(ProtocolHeaderMiddleware(upstreamID: hub.topology.hub.id))
         router.middlewares.add(YiwangErrorMiddleware())
         let security = hub.configuration.security
         let limiter = NodeRateLimiter(rate: security.rateLimitBatchesPerSecond, burst: security.rateLimitBurst)

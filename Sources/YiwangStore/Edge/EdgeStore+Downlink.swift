@@ -18,6 +18,11 @@ public struct DownlinkSummary: Sendable, Hashable {
     /// Pages of the snapshot in progress applied so far (`EdgeStore+SnapshotStatus`).
     public var snapshotPages: Int64 = 0
 
+    /// The upstream whose feed `cursor` counts in (`useDownlinkPosition`); nil before the first answer.
+    public var upstream: String? = nil
+    /// The positions kept for the other upstreams.
+    public var parked: [ParkedPosition] = []
+
     /// Feed entries the node has yet to scan, as of the last pull.
     public var lag: Int64? { head.map { max(0, $0 - cursor) } }
 }
@@ -56,20 +61,24 @@ extension EdgeStore {
                 lastPullMs: try EdgeMeta.int(db, EdgeMeta.lastPullMs),
                 lastError: try EdgeMeta.text(db, EdgeMeta.downlinkError),
                 snapshot: try Self.snapshotProgress(db), snapshotPending: try Self.snapshotPending(db),
-                snapshotPages: try Self.snapshotPages(db))
+                snapshotPages: try Self.snapshotPages(db), upstream: try EdgeMeta.text(db, EdgeMeta.downlinkUpstream),
+                parked: try UpstreamPositionTable.all(db))
         }
     }
 
     /// Applies one page of the hub's feed in ONE transaction: every version merged through `RecordTable.merge`
     /// with the dataset's policy, conflicts logged, the clock advanced past each version (so a later local
     /// write is causally after it), and the cursor moved from `from` to `to`. Nothing goes to the outbox.
-    /// Returns nil, applying nothing, when the stored cursor is no longer `from` (a resync happened meanwhile).
-    public func applyDownlink(_ versions: [Version], from: Int64, to: Int64, head: Int64) async throws(YiwangError)
-        -> DownlinkApplied?
-    {
+    /// Returns nil, applying nothing, when the stored cursor is no longer `from` (a resync happened meanwhile)
+    /// or, given `upstream` (the id of the upstream that served the page), the position in use is not its.
+    public func applyDownlink(
+        _ versions: [Version], from: Int64, to: Int64, head: Int64, upstream: String? = nil
+    ) async throws(YiwangError) -> DownlinkApplied? {
         let nowMs = wallClock.nowMs()
         return try await write { db in
-            guard (try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0) == from else { return nil }
+            guard (try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0) == from,
+                try Self.positionBelongs(db, to: upstream)
+            else { return nil }
             var tally = try HubPageTally(db, nodeID: self.nodeID, nowMs: nowMs)
             for version in versions where tally.admits(version.vector) {
                 let policy = self.policy(for: version.dataset)
@@ -85,8 +94,10 @@ extension EdgeStore {
 
     /// Forgets the downlink position: the node bootstraps again from the hub's snapshot (or, from an older hub,
     /// re-pulls its feed from the beginning); merging is idempotent, so what is already held is simply ignored.
+    /// The positions kept for the other upstreams are forgotten too (each starts from a snapshot of its own).
     public func resetDownlink() async throws(YiwangError) {
         try await write { db in
+            try db.execute(sql: "DELETE FROM upstream_positions")
             try EdgeMeta.set(db, EdgeMeta.downlinkCursor, 0)
             try EdgeMeta.set(db, EdgeMeta.downlinkHead, nil)
             try EdgeMeta.set(db, EdgeMeta.snapshotDone, nil)  // a snapshot-capable hub bootstraps it again

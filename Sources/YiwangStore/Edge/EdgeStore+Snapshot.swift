@@ -98,15 +98,16 @@ extension EdgeStore {
     /// hub states is applied. Then the progress is stored, and on the last
     /// page the downlink cursor set to the position. Returns nil, applying nothing, when the
     /// stored progress is not `expected` or the cursor is not 0 (a resync or another restart happened
-    /// meanwhile). Nothing goes to the outbox.
-    public func applySnapshotPage(_ page: SnapshotPage, expected: SnapshotProgress?)
+    /// meanwhile), or, given `upstream`, the position in use is not that upstream's. Nothing goes to the outbox.
+    public func applySnapshotPage(_ page: SnapshotPage, expected: SnapshotProgress?, upstream: String? = nil)
         async throws(YiwangError) -> SnapshotApplied?
     {
         let nowMs = wallClock.nowMs()
         let datasets = policies.withLock { Set($0.keys) }.union(page.entries.map(\.dataset))
         return try await write { db in
             guard (try EdgeMeta.int(db, EdgeMeta.downlinkCursor) ?? 0) == 0,
-                (try EdgeMeta.int(db, EdgeMeta.snapshotDone) ?? 0) == 0, try Self.snapshotProgress(db) == expected
+                (try EdgeMeta.int(db, EdgeMeta.snapshotDone) ?? 0) == 0, try Self.snapshotProgress(db) == expected,
+                try Self.positionBelongs(db, to: upstream)
             else { return nil }
             if let expected, expected.position != page.position { return nil }
             var tally = try HubPageTally(db, nodeID: self.nodeID, nowMs: nowMs)

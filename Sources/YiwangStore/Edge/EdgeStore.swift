@@ -73,6 +73,7 @@ public final class EdgeStore: Sendable {
         migrator.registerMigration("v4-conflict-retention") { db in try ConflictTable.createRetentionIndex(db) }
         migrator.registerMigration("v5-replica-positions") { db in try ReplicaPositionTable.createTable(db) }
         migrator.registerMigration("v6-relay") { db in try RelayTables.createTables(db) }
+        migrator.registerMigration("v7-upstream-positions") { db in try UpstreamPositionTable.createTable(db) }
         return migrator
     }
 
