@@ -56,7 +56,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // HTTP plumbing shared by the daemons and the CLI: error responses, libcurl client, the configuration
-        // reader, topology files, the systemd watchdog; re-exports YiwangAPI.
+        // reader, topology files, the systemd watchdog, servers' TLS (hub and relay); re-exports YiwangAPI.
         .target(
             name: "YiwangHTTP",
             dependencies: ["YiwangCore", "YiwangAPI", "CCurl",
@@ -64,7 +64,10 @@ let package = Package(
                            .product(name: "Yams", package: "Yams"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                           .product(name: "HummingbirdTLS", package: "hummingbird"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -49,6 +49,9 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(EdgeConfiguration.help("token_file"))) var tokenFile: String?
     @Option(help: ArgumentHelp(EdgeConfiguration.help("app_credentials_file"))) var appCredentialsFile: String?
     @Option(help: ArgumentHelp(EdgeConfiguration.help("max_value_bytes"))) var maxValueBytes: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("relay_listen"))) var relayListen: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("relay_tls_cert"))) var relayTlsCert: String?
+    @Option(help: ArgumentHelp(EdgeConfiguration.help("relay_tls_key"))) var relayTlsKey: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.")
     var logLevel: String = "info"

@@ -142,8 +142,26 @@ import YiwangTesting
             h.next
                 == .reissue(
                     UplinkReissue(
-                        firstSeq: 1, reused: [2], batchLastSeq: 4, hubHighWater: 100, others: [other], atMs: h.now)))
+                        firstSeq: 1, reused: [2], batchLastSeq: 4, hubHighWater: 100, others: [other], atMs: h.now,
+                        heldThrough: nil)))
         #expect(h.on(.reissued(ackThrough: 100, message: "m")) == [.recordAck(AckRecord(through: 100, rejected: [other], atMs: h.now))])
         #expect(h.on(.ackRecorded) == [.report(.lastError("m")), .read(from: 101, limit: 8)])
+    }
+
+    @Test("a re-issue through a city keeps what the province holds: the county prunes nothing only the city holds")
+    func reissueThroughARelayKeepsHeldThrough() {
+        var h = Self.sending(4)
+        let reused = SyncAck.Rejection(seq: 2, error: "sequence_reused", message: "held")
+        var ack = SyncAck(highWater: 100, expectedSeq: nil, rejected: [reused], hubClockMs: h.now)
+        ack.heldThrough = 1  // relayed through 100, the province holds only 1
+        h.on(.answered(.ack(ack), readAhead: nil))
+        guard case .reissue(let reissue) = h.next else {
+            Issue.record("expected a re-issue, got \(String(describing: h.next))")
+            return
+        }
+        #expect(reissue.heldThrough == 1)
+        #expect(
+            h.on(.reissued(ackThrough: 100, message: "m"))
+                == [.recordAck(AckRecord(through: 100, atMs: h.now, heldThrough: 1))])
     }
 }

@@ -22,6 +22,7 @@ import YiwangTesting
         "GET /v1/changes": .node,
         "GET /v1/snapshot": .node,
         "GET /v1/grants": .node,
+        "GET /v1/relay/subtree": .node,
         "GET /v1/nodes": .reader,
         "GET /v1/nodes/{id}": .reader,
         "GET /v1/records/{dataset}/{key}": .reader,

@@ -20,6 +20,11 @@ public struct EdgeStatus: Codable, Sendable, Hashable {
     public var clock: String?
     /// Where `datasets` and the merge policies come from (see `GrantsStatus`).
     public var grants: GrantsStatus?
+    /// What the province holds of this node's outbox: `ackedThrough` from a hub; from a relaying city, what the
+    /// city last heard from the province (entries above it are kept, acknowledged or not).
+    public var heldThrough: UInt64 = 0
+    /// A city serving counties: the relayed origins and their backlog (null when `relay_listen` is unset).
+    public var relay: RelayStatus?
 
     public init(
         nodeId: String, datasets: [String], backlog: UInt64, oldestPendingMs: Int64?, oldestPendingAgeMs: Int64?,
@@ -48,7 +53,7 @@ public struct EdgeStatus: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case nodeId, datasets, backlog, oldestPendingMs, oldestPendingAgeMs, lastSyncMs, hubReachable, lastError
         case quarantined, highestSeq, ackedThrough, hubClockOffsetMs, downlink, oldestQuarantinedAgeMs, clock
-        case grants
+        case grants, heldThrough, relay
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -69,6 +74,8 @@ public struct EdgeStatus: Codable, Sendable, Hashable {
         try c.encode(oldestQuarantinedAgeMs, forKey: .oldestQuarantinedAgeMs)
         try c.encode(clock, forKey: .clock)
         try c.encode(grants, forKey: .grants)
+        try c.encode(heldThrough, forKey: .heldThrough)
+        try c.encode(relay, forKey: .relay)
     }
 }
 

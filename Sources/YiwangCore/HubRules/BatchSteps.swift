@@ -25,6 +25,7 @@ struct BatchSteps {
     /// (the ones from there on are not taken: the node resends them).
     mutating func take(_ changes: [Change], node: inout NodeBookkeeping) -> (held: Int, complete: Bool) {
         var held = 0
+        decisions.reserveCapacity(decisions.count + changes.count)
         for change in changes {
             if change.seq <= node.highWater {
                 held += 1

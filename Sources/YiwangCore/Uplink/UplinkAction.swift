@@ -69,17 +69,21 @@ public struct UplinkFailure: Sendable, Hashable, Error {
     }
 }
 
-/// An acknowledgement to record in the outbox: everything through `through` is held by the hub, `rejected`
-/// are quarantined with the hub's reasons, and `atMs` is the time of the answer.
+/// An acknowledgement to record in the outbox: everything through `through` is held by the parent, `rejected`
+/// are quarantined with the parent's reasons, and `atMs` is the time of the answer. `heldThrough` (nil: the
+/// same as `through`) is what the province holds when the parent is a relaying city: entries above it are
+/// acknowledged but never pruned.
 public struct AckRecord: Sendable, Hashable {
     public var through: UInt64
     public var rejected: [SyncAck.Rejection]
     public var atMs: Int64
+    public var heldThrough: UInt64?
 
-    public init(through: UInt64, rejected: [SyncAck.Rejection] = [], atMs: Int64) {
+    public init(through: UInt64, rejected: [SyncAck.Rejection] = [], atMs: Int64, heldThrough: UInt64? = nil) {
         self.through = through
         self.rejected = rejected
         self.atMs = atMs
+        self.heldThrough = heldThrough.map { min($0, through) }
     }
 }
 
@@ -120,11 +124,15 @@ public struct UplinkReissue: Sendable, Hashable {
     /// The other refusals of the acknowledgement (quarantined as usual).
     public var others: [SyncAck.Rejection]
     public var atMs: Int64
+    /// What the province holds (the acknowledgement's `heldThrough`; nil from a hub reached directly): the
+    /// re-issue's acknowledgement must keep it, or a county behind a city would prune what only the city holds.
+    public var heldThrough: UInt64?
 
     public init(
         firstSeq: UInt64, reused: [UInt64], batchLastSeq: UInt64, hubHighWater: UInt64, others: [SyncAck.Rejection],
-        atMs: Int64
+        atMs: Int64, heldThrough: UInt64?
     ) {
+        self.heldThrough = heldThrough
         self.firstSeq = firstSeq
         self.reused = reused
         self.batchLastSeq = batchLastSeq

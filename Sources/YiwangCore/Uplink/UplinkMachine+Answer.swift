@@ -36,7 +36,7 @@ extension UplinkMachine {
                 return fail(Self.skipNotTaken(sent.firstSeq, holds: expected - 1), nowMs: nowMs, notes: actions)
             }
             phase = .recording(.rewound(expectedSeq: expected))
-            return actions + [.recordAck(AckRecord(through: expected - 1, atMs: nowMs))]
+            return actions + [.recordAck(AckRecord(through: expected - 1, atMs: nowMs, heldThrough: ack.heldThrough))]
         case .accept(let highWater, let rejected, let problem):
             if sent.skip {
                 // The hub records the refusal itself: what it says about `firstSeq` is no news.
@@ -44,7 +44,7 @@ extension UplinkMachine {
                     return fail(Self.skipNotTaken(sent.firstSeq, holds: highWater), nowMs: nowMs, notes: actions)
                 }
                 phase = .recording(.skipTaken(sent, highWater: highWater, problem: problem))
-                return actions + [.recordAck(AckRecord(through: highWater, atMs: nowMs))]
+                return actions + [.recordAck(AckRecord(through: highWater, atMs: nowMs, heldThrough: ack.heldThrough))]
             }
             if let reissue = reissue(for: sent, ack, kept: rejected, nowMs: nowMs) {
                 phase = .reissuing(reissue)
@@ -54,14 +54,16 @@ extension UplinkMachine {
                 // Recorded while the next batch travels and the hub applies it. If that fails, the next
                 // acknowledgement covers these entries too (acks are cumulative); until then they are pending
                 // here, and at worst sent again, which the hub ignores as duplicates.
-                deferredRecord = AckRecord(through: highWater, atMs: nowMs)
+                deferredRecord = AckRecord(through: highWater, atMs: nowMs, heldThrough: ack.heldThrough)
                 return actions
                     + finishAccept(sent, highWater: highWater, rejected: [], problem: nil, readAhead: readAhead,
                         nowMs: nowMs)
             }
             phase = .recording(
                 .accepted(sent, highWater: highWater, rejected: rejected, problem: problem, readAhead: readAhead))
-            return actions + [.recordAck(AckRecord(through: highWater, rejected: rejected, atMs: nowMs))]
+            return actions + [
+                .recordAck(AckRecord(through: highWater, rejected: rejected, atMs: nowMs, heldThrough: ack.heldThrough))
+            ]
         }
     }
 
@@ -98,13 +100,19 @@ extension UplinkMachine {
         guard !reused.isEmpty else { return nil }
         return UplinkReissue(
             firstSeq: sent.firstSeq, reused: reused, batchLastSeq: min(last, ack.highWater),
-            hubHighWater: ack.highWater, others: kept.filter { $0.error != code }, atMs: nowMs)
+            hubHighWater: ack.highWater, others: kept.filter { $0.error != code }, atMs: nowMs,
+            heldThrough: ack.heldThrough)
     }
 
     /// The writes are re-issued: record what the hub is taken to hold and the other refusals.
     mutating func reissued(_ reissue: UplinkReissue, ackThrough: UInt64, message: String) -> [UplinkAction<Batch>] {
         phase = .recording(.reissued(ackThrough: ackThrough, message: message))
-        return [.recordAck(AckRecord(through: ackThrough, rejected: reissue.others, atMs: reissue.atMs))]
+        return [
+            .recordAck(
+                AckRecord(
+                    through: ackThrough, rejected: reissue.others, atMs: reissue.atMs,
+                    heldThrough: reissue.heldThrough))
+        ]
     }
 
     /// A whole batch refused (400/413): retry a few times, then halve it; a single change still refused is

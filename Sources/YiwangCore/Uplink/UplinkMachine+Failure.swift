@@ -95,7 +95,10 @@ extension UplinkMachine {
         lastContactMs = nowMs
         if case .rewind(let expected) = verdict, expected != cursor {
             phase = .recording(.statusRewind(expectedSeq: expected, retryMs: retryMs))
-            return [.report(.heartbeat), .recordAck(AckRecord(through: expected - 1, atMs: nowMs))]
+            return [
+                .report(.heartbeat),
+                .recordAck(AckRecord(through: expected - 1, atMs: nowMs, heldThrough: ack.heldThrough)),
+            ]
         }
         return [.report(.heartbeat)] + backOff(retryMs)
     }

@@ -80,11 +80,19 @@ public struct SyncAck: Codable, Hashable, Sendable {
     public var rejected: [Rejection]
     /// The hub's wall clock, so the node can see its own offset.
     public var hubClockMs: Int64
+    /// From a relaying city only: the highest sequence of this node the PROVINCE holds, as the city last heard
+    /// from it (0: nothing yet). `highWater` then means "relayed"; the node prunes its outbox only through
+    /// `heldThrough` (a city whose disk is lost must not take the node's unsent changes with it). A hub omits
+    /// it: it holds what it acknowledges (`heldThrough == highWater`).
+    public var heldThrough: UInt64?
 
-    public init(highWater: UInt64, expectedSeq: UInt64?, rejected: [Rejection], hubClockMs: Int64) {
+    public init(
+        highWater: UInt64, expectedSeq: UInt64?, rejected: [Rejection], hubClockMs: Int64, heldThrough: UInt64? = nil
+    ) {
         self.highWater = highWater
         self.expectedSeq = expectedSeq
         self.rejected = rejected
         self.hubClockMs = hubClockMs
+        self.heldThrough = heldThrough
     }
 }

@@ -87,7 +87,31 @@ extension EdgeConfiguration {
             doc: "YAML file of the applications allowed to use the local API, each with its token's SHA-256 and "
                 + "the actors it may write as (yiwangctl app-credential create). Required to listen off loopback."
         ) { $0.appCredentialsFile = $1 },
+        ConfigKey(
+            "relay_listen", .listen,
+            doc: "A city's relay listener for its counties' uploads, HOST:PORT (port 0 picks a free port); off "
+                + "loopback it needs relay_tls_cert and relay_tls_key. Default: no relay."
+        ) { (settings, input) throws(ConfigProblem) in
+            let address = try input.listen()
+            var relay = settings.relay ?? EdgeConfiguration.Relay(host: address.host, port: address.port)
+            relay.host = address.host
+            relay.port = address.port
+            settings.relay = relay
+        },
+        .text("relay_tls_cert", .path, doc: "TLS certificate chain (PEM) of the relay listener, as the hub's tls_cert.") {
+            settings, path in settings.relayTLS { $0.tlsCertificateFile = path }
+        },
+        .text("relay_tls_key", .path, doc: "TLS private key (PEM) of the relay listener, as the hub's tls_key.") {
+            settings, path in settings.relayTLS { $0.tlsKeyFile = path }
+        },
     ]
+
+    /// Sets a relay TLS file, before or after `relay_listen` (a TLS file without a listener: `validate` says so).
+    mutating func relayTLS(_ set: (inout Relay) -> Void) {
+        var relay = self.relay ?? Relay(host: "", port: -1)
+        set(&relay)
+        self.relay = relay
+    }
 
     /// The reader of `keys`.
     public static let reader = ConfigurationReader(keys: keys)

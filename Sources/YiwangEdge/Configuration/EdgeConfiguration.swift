@@ -76,6 +76,27 @@ public struct EdgeConfiguration: Sendable, Hashable {
     public var appCredentials: AppCredentials?
     /// Where `appCredentials` is read from, once all layers are applied; nil once read.
     public var appCredentialsFile: String?
+    /// A city serving its counties (`relay_listen`, README "A city as relay"); nil: no relay listener.
+    public var relay: Relay?
+
+    /// A city's relay listener for its counties' uploads: its own address and TLS, apart from the local API.
+    public struct Relay: Sendable, Hashable {
+        public var host: String
+        /// 0 picks a free port (logged with the "relay listening" line, `yiwang.relay_address`).
+        public var port: Int
+        /// `relay_tls_cert` / `relay_tls_key`: PEM files, as the hub's `tls_cert` / `tls_key`.
+        public var tlsCertificateFile: String?
+        public var tlsKeyFile: String?
+        /// How far ahead of the city's clock a county's change may be before it is refused (as the hub's).
+        public var maxClockAheadMs: Int64 = 5 * 60_000
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        public var servesTLS: Bool { tlsCertificateFile != nil && tlsKeyFile != nil }
+    }
 
     public init(nodeID: String, hubURL: String, dataDirectory: String, datasets: [String]? = nil) {
         self.nodeID = nodeID
@@ -125,10 +146,30 @@ public struct EdgeConfiguration: Sendable, Hashable {
         guard uplink.backoffBaseMs > 0, uplink.backoffCapMs >= uplink.backoffBaseMs else {
             throw bad("backoff_cap", "backoff base must be positive and not above the cap")
         }
+        try validateRelay(bad)
         // A value the node accepts must fit the wire format's limit, or the hub would refuse its batches whole.
         let wireLimit = BatchCodec.Limits.default.maxValueBytes
         guard maxValueBytes > 0, maxValueBytes <= wireLimit else {
             throw bad("max_value_bytes", "must be between 1 and \(wireLimit) (the sync wire format's limit)")
+        }
+    }
+
+    /// The relay settings: TLS files together, and TLS off loopback (as the hub: counties' credentials and
+    /// data never cross a network in clear).
+    func validateRelay(_ bad: (String, String) -> YiwangError) throws(YiwangError) {
+        guard let relay else { return }
+        guard relay.port >= 0 || relay.host != "" else {
+            throw bad("relay_listen", "relay_tls_cert or relay_tls_key is set without relay_listen: set it too")
+        }
+        guard (0...65535).contains(relay.port) else { throw bad("relay_listen", "port must be 0 to 65535") }
+        if (relay.tlsCertificateFile == nil) != (relay.tlsKeyFile == nil) {
+            throw bad("relay_tls_cert", "relay_tls_cert and relay_tls_key must be given together")
+        }
+        if !relay.servesTLS && !LoopbackAddress.contains(relay.host) {
+            throw bad(
+                "relay_tls_cert",
+                "the relay listens on \(relay.host), not a loopback address, without TLS: set relay_tls_cert and "
+                    + "relay_tls_key, or listen on 127.0.0.1")
         }
     }
 

@@ -14,11 +14,15 @@ public final class GrantsService: Service, Sendable {
     let refreshMs: Int64
     let backoff: Backoff
     let logger: Logger
+    /// A relaying city's counties: fetched with the grants, on the same loop.
+    let relay: RelayCounties?
 
     public init(
-        configuration: EdgeConfiguration, grants: ProvinceGrants, transport: any GrantsTransport, logger: Logger
+        configuration: EdgeConfiguration, grants: ProvinceGrants, transport: any GrantsTransport,
+        relay: RelayCounties? = nil, logger: Logger
     ) {
         nodeID = configuration.nodeID
+        self.relay = relay
         self.grants = grants
         self.transport = transport
         refreshMs = configuration.grantsRefreshMs
@@ -67,5 +71,21 @@ public final class GrantsService: Service, Sendable {
             logger.error("province grants not stored", metadata: ["yiwang.error": .string(error.description)])
         }
         grants.adopt(received, atMs: now)
+        if let relay { await refreshSubtree(relay) }
+    }
+
+    /// A relaying city: its counties' credentials, checked, stored (so it keeps authenticating them while cut
+    /// off), then used. A failure keeps the subtree it had and is logged; the grants stand.
+    func refreshSubtree(_ relay: RelayCounties) async {
+        do {
+            let answer = try await transport.fetchRelaySubtree(node: nodeID)
+            let subtree = try RelaySubtreeAnswer.decode(status: answer.status, body: answer.body, node: nodeID)
+            let now = grants.store.nowMs()
+            try await grants.store.storeRelaySubtree(subtree, receivedAtMs: now)
+            relay.adopt(subtree, atMs: now)
+        } catch {
+            relay.failed(error.description)
+            logger.warning("relay subtree not fetched", metadata: ["yiwang.error": .string(error.description)])
+        }
     }
 }

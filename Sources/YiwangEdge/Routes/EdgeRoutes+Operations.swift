@@ -48,7 +48,21 @@ extension EdgeRoutes {
         status.oldestQuarantinedAgeMs = summary.oldestQuarantinedMs.map { max(0, now.saturatingSubtract($0)) }
         status.clock = clockNote
         status.grants = GrantsStatus(grants, nowMs: now)
+        status.heldThrough = summary.heldThrough
+        if let relay { status.relay = try await relayStatus(relay) }
         return .json(status)
+    }
+
+    /// The relayed origins, their positions and backlogs, and where the county credentials stand.
+    func relayStatus(_ relay: RelayCounties) async throws -> RelayStatus {
+        let origins = try await store.relayFigures().map {
+            RelayStatus.Origin(
+                origin: $0.origin, highWater: $0.position.highWater, heldThrough: $0.position.heldThrough,
+                backlog: $0.backlog, lastReceivedMs: $0.lastReceivedMs)
+        }
+        return RelayStatus(
+            subtreeNodes: relay.subtree?.nodes.count, subtreeReceivedMs: relay.receivedAtMs, lastError: relay.error,
+            origins: origins)
     }
 
     func quarantineList() async throws -> Response {

@@ -16,6 +16,8 @@ public struct EdgeRoutes: Sendable {
     /// Which datasets take writes (`DatasetPlan.admit`), as the province's grants say.
     let grants: ProvinceGrants
     let metrics = EdgeMetrics()
+    /// A relaying city's counties (`relay_listen`), for the status; nil otherwise.
+    var relay: RelayCounties?
 
     static let actorHeader = HTTPField.Name("X-Actor")!
 

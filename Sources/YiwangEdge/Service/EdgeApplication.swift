@@ -28,13 +28,15 @@ public enum EdgeApplication {
         if let saved = try store.savedClockReference(bootID: SystemElapsedClock.bootID) { clock.restore(saved) }
         // The province's datasets and policies: the stored copy now, the hub's answer as soon as it comes.
         let grants = ProvinceGrants(configuration: configuration, store: store, logger: logger)
+        // A city serving counties: their credentials as last stored, refreshed with the grants.
+        let relay = configuration.relay.map { _ in RelayCounties(store: store, logger: logger) }
         let grantsService = GrantsService(
             configuration: configuration, grants: grants,
             transport: grantsTransport
                 ?? CurlGrantsTransport(
                     url: CurlGrantsTransport.grantsURL(hubURL: configuration.hubURL),
                     configuration: configuration.transport.curl),
-            logger: logger)
+            relay: relay, logger: logger)
         let status = UplinkStatus()
         let transport =
             transport ?? CurlSyncTransport(url: configuration.syncURL, configuration: configuration.transport.curl)
@@ -46,8 +48,16 @@ public enum EdgeApplication {
                 url: DownlinkService.changesURL(hubURL: configuration.hubURL),
                 configuration: configuration.transport.downlinkCurl),
             grants: grants, logger: logger)
-        let routes = EdgeRoutes(
+        var routes = EdgeRoutes(
             configuration: configuration, store: store, status: status, grants: grants, metricsText: metricsText)
+        routes.relay = relay
+        var relayServices: [any Service] = []
+        if let settings = configuration.relay, let relay {
+            let relayRoutes = RelayRoutes(
+                store: store, counties: relay, grants: grants, maxClockAheadMs: settings.maxClockAheadMs,
+                logger: logger)
+            relayServices = try RelayServer.services(relay: settings, routes: relayRoutes, logger: logger)
+        }
         let serverLogger = logger
         return Application(
             router: routes.router(),
@@ -59,7 +69,7 @@ public enum EdgeApplication {
                 SystemdWatchdogService(notifier: notifier, component: "edge store", logger: logger) {
                     (try? await store.summary()) != nil
                 },
-            ],
+            ] + relayServices,
             onServerRunning: { channel in
                 let address = Self.address(channel, configuration)
                 serverLogger.info("listening", metadata: ["yiwang.address": .string(address)])

@@ -66,7 +66,9 @@ extension UplinkService {
     /// Records an acknowledgement in the outbox; the failure, if it failed.
     func record(_ record: AckRecord) async -> UplinkFailure? {
         do {
-            try await store.applyAck(highWater: record.through, rejected: record.rejected, nowMs: record.atMs)
+            try await store.applyAck(
+                highWater: record.through, heldThrough: record.heldThrough, rejected: record.rejected,
+                nowMs: record.atMs)
             if !record.rejected.isEmpty { await refreshQuarantineGauge() }
             return nil
         } catch { return Self.failure(error) }

@@ -62,7 +62,9 @@ public final class UplinkService: Service, Sendable {
             actions = machine.handle(event, nowMs: clock.nowMs())
         }
         for record in [unrecorded, machine.stop()].compactMap({ $0 }) {
-            try? await store.applyAck(highWater: record.through, rejected: record.rejected, nowMs: record.atMs)
+            try? await store.applyAck(
+                highWater: record.through, heldThrough: record.heldThrough, rejected: record.rejected,
+                nowMs: record.atMs)
         }
         logger.info("uplink stopped")
     }

@@ -38,6 +38,7 @@ public enum HubRoutes {
         nodes.get("/v1/changes") { request, context in try await changes(request, context: context, hub: hub) }
         nodes.get("/v1/snapshot") { request, context in try await snapshot(request, context: context, hub: hub) }
         nodes.get("/v1/grants") { _, context in try grants(context: context, hub: hub) }
+        nodes.get("/v1/relay/subtree") { _, context in try await relaySubtree(context: context, hub: hub) }
         HubSecurityRoutes.add(to: readers, hub: hub)
         HubSecurityRoutes.addAdmin(to: admins, hub: hub)
         readers.get("/v1/nodes") { _, _ in Response.rawJSON(bytes: try await hub.report().jsonBytes()) }

@@ -5,7 +5,7 @@ import YiwangCore
 public enum HubAccess: String, Sendable, Hashable, CaseIterable {
     /// Anyone: `/healthz`, `/metrics` (loopback checks, scrapers).
     case open
-    /// A node's own credential: `POST /v1/sync`, `GET /v1/changes`, `GET /v1/grants`.
+    /// A node's own credential: `POST /v1/sync`, `GET /v1/changes`, `GET /v1/grants`, `GET /v1/relay/subtree`.
     case node
     /// An operator's credential, `reader` or `admin`: the report, records, digests, conflicts, the audit log.
     case reader

@@ -7,6 +7,8 @@ enum EdgeMeta {
     /// This node's position in an upstream relay's replica feed, per upstream id.
     static func replicaCursor(_ upstream: String) -> String { "replica_cursor:" + upstream }
     static let ackedThrough = "acked_through"
+    /// What the province holds of this node's outbox (a relaying city's `heldThrough`; else `acked_through`).
+    static let heldThrough = "held_through"
     static let lastHLC = "last_hlc"
     static let lastSyncMs = "last_sync_ms"
     static let lastError = "last_error"

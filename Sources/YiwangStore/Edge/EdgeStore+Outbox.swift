@@ -31,9 +31,14 @@ extension EdgeStore {
 
     /// Applies the hub's answer: everything through `highWater` is acknowledged (rejected entries are
     /// quarantined with the hub's reason instead); entries above it are pending again (a rewind, when the hub
-    /// holds less than it did). Records the sync time and clears the last error.
-    public func applyAck(highWater: UInt64, rejected: [SyncAck.Rejection], nowMs: Int64) async throws(YiwangError) {
+    /// holds less than it did). Records the sync time and clears the last error. `heldThrough` (nil: the same as
+    /// `highWater`) is what the province holds when the parent is a relaying city: `prune` never deletes an
+    /// entry above it, acknowledged or not.
+    public func applyAck(
+        highWater: UInt64, heldThrough: UInt64? = nil, rejected: [SyncAck.Rejection], nowMs: Int64
+    ) async throws(YiwangError) {
         try await write { db in
+            try EdgeMeta.set(db, EdgeMeta.heldThrough, Int64(clamping: min(heldThrough ?? highWater, highWater)))
             for rejection in rejected where rejection.seq <= highWater {
                 let reason = "\(rejection.error): \(rejection.message)"
                 try db.execute(
@@ -140,15 +145,21 @@ extension EdgeStore {
         try await write { db in try EdgeMeta.set(db, EdgeMeta.lastError, message) }
     }
 
-    /// Deletes acknowledged entries acknowledged before `olderThanMs`. Returns how many were deleted.
+    /// Deletes acknowledged entries acknowledged before `olderThanMs` that the province holds (through the last
+    /// `heldThrough`; a direct hub's acknowledgement is one). Returns how many were deleted.
     @discardableResult
     public func prune(ackedBeforeMs olderThanMs: Int64) async throws(YiwangError) -> Int {
         try await write { db in
             // The deleted entries are recorded in the chained ledger first (`OutboxLedger`), so a gap that no
             // prune entry covers is a deletion `audit verify` names.
+            let held = try Self.heldThrough(db)
             let doomed = try Row.fetchAll(
-                db, sql: "SELECT seq, prev_hash, hash FROM outbox WHERE status = 'acked' AND acked_at_ms < ? ORDER BY seq",
-                arguments: [olderThanMs]
+                db,
+                sql: """
+                    SELECT seq, prev_hash, hash FROM outbox
+                    WHERE status = 'acked' AND acked_at_ms < ? AND seq <= ? ORDER BY seq
+                    """,
+                arguments: [olderThanMs, held]
             ).map { row in
                 (seq: row["seq"] as Int64, prev: ChainedRow.hash(row, "prev_hash", unreadable: .genesis),
                     hash: ChainedRow.hash(row, "hash", unreadable: .genesis))
@@ -158,7 +169,8 @@ extension EdgeStore {
                 try OutboxLedger.notePrune(db, doomed: doomed, atMs: wallClock.nowMs())
             }
             try db.execute(
-                sql: "DELETE FROM outbox WHERE status = 'acked' AND acked_at_ms < ?", arguments: [olderThanMs])
+                sql: "DELETE FROM outbox WHERE status = 'acked' AND acked_at_ms < ? AND seq <= ?",
+                arguments: [olderThanMs, held])
             return db.changesCount
         }
     }
@@ -173,8 +185,17 @@ extension EdgeStore {
                 quarantined: quarantine.count, oldestQuarantinedMs: quarantine.oldestMs,
                 highestSeq: UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.highestSeq) ?? 0),
                 ackedThrough: UInt64(clamping: try EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0),
+                heldThrough: UInt64(clamping: try Self.heldThrough(db)),
                 lastSyncMs: try EdgeMeta.int(db, EdgeMeta.lastSyncMs),
                 lastError: try EdgeMeta.text(db, EdgeMeta.lastError))
         }
+    }
+}
+
+extension EdgeStore {
+    /// The sequence the province holds this node's outbox through: the parent's `heldThrough`, or its high
+    /// water where it sent none (a direct hub). A file from before relays: the acknowledged cursor.
+    static func heldThrough(_ db: Database) throws -> Int64 {
+        max(0, try EdgeMeta.int(db, EdgeMeta.heldThrough) ?? EdgeMeta.int(db, EdgeMeta.ackedThrough) ?? 0)
     }
 }

@@ -72,8 +72,9 @@ public final class EdgeStore: Sendable {
         }
         migrator.registerMigration("v4-conflict-retention") { db in try ConflictTable.createRetentionIndex(db) }
         migrator.registerMigration("v5-replica-positions") { db in try ReplicaPositionTable.createTable(db) }
+        migrator.registerMigration("v6-relay") { db in try RelayTables.createTables(db) }
         // A file with a ledger from seq 1 and no anchor: its first prune folds the ledger from the start.
-        migrator.registerMigration("v6-ledger-anchor") { db in try LedgerAnchorTable.createTable(db) }
+        migrator.registerMigration("v7-ledger-anchor") { db in try LedgerAnchorTable.createTable(db) }
         return migrator
     }
 

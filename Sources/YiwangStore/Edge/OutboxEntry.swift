@@ -59,6 +59,8 @@ public struct OutboxSummary: Sendable, Hashable {
     public var oldestQuarantinedMs: Int64? = nil
     public var highestSeq: UInt64
     public var ackedThrough: UInt64
+    /// What the province holds (below `ackedThrough` when a relaying city acknowledged more); pruned through it.
+    public var heldThrough: UInt64 = 0
     public var lastSyncMs: Int64?
     public var lastError: String?
 }

@@ -47,7 +47,7 @@ enum OutboxTable {
             values.add(Int64(change.seq))
             values.add(v.dataset)
             values.add(v.key)
-            values.add(v.vector.description)
+            values.add(vector: v.vector)
             values.add(v.hlc.packed)
             values.add(v.origin)
             values.add(v.actor)

@@ -18,8 +18,9 @@ public enum AuditTable {
                     dataset TEXT NOT NULL,
                     key TEXT NOT NULL,
                     detail TEXT NOT NULL,             -- JSON; never a record value (value_sha256 at most)
-                    prev_hash TEXT NOT NULL,          -- hex SHA-256 of the previous entry (zeros for the first)
-                    hash TEXT NOT NULL                -- hex SHA-256(prev_hash || canonical bytes of this entry)
+                    prev_hash TEXT NOT NULL,          -- older rows: hex SHA-256 of the previous entry; newer: X''
+                    hash TEXT NOT NULL                -- SHA-256(previous hash || canonical bytes of this entry):
+                                                      -- hex in older rows, its 32 bytes in newer (`ChainedRow`)
                 );
                 CREATE INDEX audit_by_record ON audit(dataset, key) WHERE kind IN ('apply', 'conflict');
                 """)
@@ -49,15 +50,38 @@ public enum AuditTable {
         return AuditEntry(
             seq: row["seq"], atMs: row["at_ms"], kind: text("kind_bytes"), node: text("node_bytes"),
             dataset: text("dataset_bytes"), key: text("key_bytes"), detail: text("detail_bytes"),
-            prevHash: ChainedRow.hash(row, "prev_hash"), hash: ChainedRow.hash(row, "hash"))
+            prevHash: ChainedRow.previousHash(row, "prev_hash"), hash: ChainedRow.hash(row, "hash"))
     }
 
-    /// Entries from `seq` on, in order, at most `limit`.
+    /// Entries from `seq` on, in order, at most `limit`, each with its previous hash: a row that stores none
+    /// gets the hash of the entry before it (the pruned head's, or the genesis hash before seq 1), so pages and
+    /// archive segments read the same whichever form the rows were written in.
     public static func entries(_ db: Database, from seq: Int64, limit: Int) throws -> [AuditEntry] {
-        try Row.fetchAll(
+        var entries = try Row.fetchAll(
             db, sql: "SELECT \(columns) FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?",
             arguments: [seq, max(1, min(limit, 10_000))]
         ).map(entry(from:))
+        for index in entries.indices where entries[index].prevHash == nil {
+            if index > 0, entries[index - 1].seq.saturatingAdd(1) == entries[index].seq {
+                entries[index].prevHash = entries[index - 1].hash
+            } else {
+                entries[index].prevHash = try hash(before: entries[index].seq, db)
+            }
+        }
+        return entries
+    }
+
+    /// The hash of the entry before `seq`: the genesis hash before the first, the pruned head's, or the stored
+    /// entry's; nil when there is no such entry (a gap, which the verifier reports).
+    private static func hash(before seq: Int64, _ db: Database) throws -> AuditHash? {
+        guard seq > 1 else { return .genesis }
+        if let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT hash FROM audit WHERE seq = ?"), arguments: [seq - 1])
+        {
+            return ChainedRow.hash(row, "hash")
+        }
+        let pruned = try db.tableExists("audit_pruned_head") ? try AuditArchiveTable.prunedHead(db) : .empty
+        return pruned.seq == seq - 1 ? pruned.hash : nil
     }
 
     /// Verifies the whole chain in stored order (streaming), against an exported head if given; then, with the
@@ -222,7 +246,6 @@ struct AuditWriter {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         self.insert = insert
-        let prev = head.hash
         try insert.execute { values in
             values.add(seq)
             values.add(atMs)
@@ -231,8 +254,8 @@ struct AuditWriter {
             values.add(dataset)
             values.add(key)
             values.add(utf8Text: detailUTF8)
-            values.add(hex: prev)
-            values.add(hex: hash)
+            values.add([UInt8]())  // no previous hash stored: it is the previous entry's (`ChainedRow`)
+            values.add(hashBytes: hash)
             if let recordLink { values.add(recordLink) } else { values.addNull() }
             if let feed {
                 values.add(Int64(feed.operation.rawValue))

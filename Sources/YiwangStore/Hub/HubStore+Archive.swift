@@ -58,7 +58,7 @@ extension HubStore {
             let upTo = min(due, pruned.seq.saturatingAdd(maxRows))
             guard
                 let row = try Row.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [upTo]),
-                let hash = String.fromDatabaseValue(row["hash"] as DatabaseValue)
+                case let stored = ChainedRow.hash(row, "hash"), stored.bytes.count == 32
             else {
                 throw YiwangError.storage("the audit log holds no readable entry at seq \(upTo) to prune up to")
             }
@@ -68,7 +68,7 @@ extension HubStore {
                 sql: """
                     INSERT INTO audit_pruned_head(id, seq, hash) VALUES (1, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
-                    """, arguments: [upTo, hash])
+                    """, arguments: [upTo, stored.hex])
             try JournalMarks.advance(db, .prunedSeq, to: upTo)
             return removed
         }

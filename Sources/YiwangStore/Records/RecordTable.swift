@@ -65,12 +65,11 @@ public enum RecordTable {
     {
         let winner = state.winner
         let siblings = state.visible.count > 1 ? VersionListCodec.encode(Array(state.visible.dropFirst())) : nil
-        let winnerVector = winner.vector.description
         try write.execute { values in
             values.add(dataset)
             values.add(key)
-            values.add(state.vector == winner.vector ? winnerVector : state.vector.description)
-            values.add(winnerVector)
+            values.add(vector: state.vector)
+            values.add(vector: winner.vector)
             values.add(winner.hlc.packed)
             values.add(winner.origin)
             values.add(winner.actor)
