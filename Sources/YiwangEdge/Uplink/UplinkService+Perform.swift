@@ -15,6 +15,10 @@ extension UplinkService {
                 await refreshQuarantineGauge()
                 let pruned = try await store.prune(ackedBeforeMs: before)
                 if pruned > 0 { logger.info("outbox pruned", metadata: ["yiwang.pruned": .stringConvertible(pruned)]) }
+                let ledger = try await store.pruneLedger(olderThanMs: before)
+                if ledger > 0 {
+                    logger.info("outbox ledger pruned", metadata: ["yiwang.pruned": .stringConvertible(ledger)])
+                }
                 let conflicts = try await store.pruneConflicts(olderThanMs: configuration.uplink.conflictRetentionMs)
                 if conflicts > 0 {
                     logger.info("conflicts pruned", metadata: ["yiwang.pruned": .stringConvertible(conflicts)])

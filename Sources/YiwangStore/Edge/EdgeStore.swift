@@ -74,6 +74,8 @@ public final class EdgeStore: Sendable {
         migrator.registerMigration("v5-replica-positions") { db in try ReplicaPositionTable.createTable(db) }
         migrator.registerMigration("v6-relay") { db in try RelayTables.createTables(db) }
         migrator.registerMigration("v7-upstream-positions") { db in try UpstreamPositionTable.createTable(db) }
+        // A file with a ledger from seq 1 and no anchor: its first prune folds the ledger from the start.
+        migrator.registerMigration("v8-ledger-anchor") { db in try LedgerAnchorTable.createTable(db) }
         return migrator
     }
 

@@ -11,7 +11,10 @@ import YiwangCore
 ///   at `through` (`hash`), so the gap is tied to the entries on both sides of it;
 /// - `migrated_prune`: the same, for a gap that was already there when the ledger was added;
 /// - `skip`: numbers `from...through` were never written (a node restored from an older copy re-issues its
-///   writes above the hub's high water): `prev` and `hash` are one and the same, the chain goes on unbroken.
+///   writes above the hub's high water): `prev` and `hash` are one and the same, the chain goes on unbroken;
+/// - `ledger_pruned`: the ledger's own oldest entries were deleted (`OutboxLedger.prune`, after the outbox
+///   `retention`), leaving the anchor in its detail (`LedgerAnchor`): the remaining ledger and the outbox are
+///   verified from there, so the ledger stays about one retention period long instead of growing forever.
 ///
 /// `verify` trusts no counter in `meta`: every missing outbox seq must be covered by a chained prune entry
 /// whose hashes link its neighbours, and a prune may cover only acknowledged entries. Deleting an entry in
@@ -23,7 +26,7 @@ enum OutboxLedger {
                 CREATE TABLE outbox_ledger(
                     seq INTEGER PRIMARY KEY,      -- 1, 2, 3, ... with no gaps
                     at_ms INTEGER NOT NULL,
-                    kind TEXT NOT NULL,           -- ack | prune | migrated_prune
+                    kind TEXT NOT NULL,           -- ack | prune | migrated_prune | skip | ledger_pruned
                     detail TEXT NOT NULL,         -- JSON: through; from, prev, hash for a prune
                     prev_hash TEXT NOT NULL,
                     hash TEXT NOT NULL
@@ -115,12 +118,17 @@ enum OutboxLedger {
             let detail = try String.fetchOne(
                 db.cachedStatement(
                     sql: "SELECT detail FROM outbox_ledger WHERE kind = 'ack' ORDER BY seq DESC LIMIT 1"))
-            lastAck = detail.flatMap { LedgerDetail.parse($0)?.through }
+            lastAck = try detail.flatMap { LedgerDetail.parse($0)?.through } ?? LedgerAnchorTable.load(db).lastAck
         }
 
         mutating func ack(_ db: Database, through: Int64, atMs: Int64) throws {
             try append(db, kind: "ack", detail: AuditDetail.ledgerAck(through: through), atMs: atMs)
             lastAck = through
+        }
+
+        /// The anchor a ledger prune is about to leave (`OutboxLedger.prune`), chained before the rows go.
+        mutating func ledgerPruned(_ db: Database, _ anchor: LedgerAnchor, atMs: Int64) throws {
+            try append(db, kind: "ledger_pruned", detail: anchor.detail, atMs: atMs)
         }
 
         mutating func prune(
