@@ -142,7 +142,7 @@ import YiwangTesting
             let queue = try DatabaseQueue(path: file)
             try await queue.write { db in
                 try db.execute(
-                    sql: "DROP TABLE outbox_ledger_anchor; DELETE FROM grdb_migrations WHERE identifier = 'v7-ledger-anchor'")
+                    sql: "DROP TABLE outbox_ledger_anchor; DELETE FROM grdb_migrations WHERE identifier = 'v8-ledger-anchor'")
             }
             try queue.close()
             #expect(try AuditFile.verify(path: file).1.isIntact)
