@@ -37,7 +37,8 @@ import YiwangTesting
             var batch = Fixtures.batch(node: node, firstSeq: firstSeq, versions, clockMs: now - 250)
             if let report { batch.report = report }
             let outcome = try await store.apply(batch: batch, policies: policies, grants: grants, nowMs: now)
-            lines.append("\(node)@\(firstSeq): \(outcome)")
+            // As recorded before acknowledgements could carry `heldThrough` (a relay's field; nil from the hub).
+            lines.append("\(node)@\(firstSeq): \(outcome)".replacingOccurrences(of: ", heldThrough: nil", with: ""))
         }
         try await send(
             city, 1,
